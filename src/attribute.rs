@@ -1,0 +1,805 @@
+//! Stage 3: actor mentions, speaker attribution and actor resolution.
+//!
+//! Mentions come from the gazetteer and from capitalised word runs analysed
+//! with a small vocabulary (`names.tsv`: titles, role nouns, organisation
+//! heads, demonyms, words that are never names). Within an article, surnames
+//! resolve to the full name seen for them, pronouns to the last compatible
+//! actor, and role nouns ("the president") to the last person with that role.
+
+use std::collections::{HashMap, HashSet};
+use std::ops::Range;
+use std::path::Path;
+
+use crate::error::{Error, Result};
+use crate::gazetteer::{ActorKind, Gazetteer};
+use crate::segment::Segmented;
+use crate::words::{is_function_word, words, Word};
+
+/// The vocabulary used to read names; see `models/default/names.tsv`.
+#[derive(Debug, Clone, Default)]
+pub struct NameVocab {
+    /// Words that introduce a person's name ("president", "mr.", "leader"), lower case.
+    titles: HashSet<String>,
+    /// Nouns that stand for a person in "the president said", lower case.
+    roles: HashSet<String>,
+    /// Heads of organisation names ("ministry", "party"), lower case.
+    org_heads: HashSet<String>,
+    /// Heads of place names ("street", "palace"): such runs are not actors.
+    places: HashSet<String>,
+    /// Nationality adjectives ("French"): part of a title phrase, never a name.
+    demonyms: HashSet<String>,
+    /// Capitalised words that are never names (days, months, sentence adverbs).
+    skip: HashSet<String>,
+}
+
+impl NameVocab {
+    pub fn parse(path: &Path, content: &str) -> Result<Self> {
+        let mut v = NameVocab::default();
+        for (n, line) in content.lines().enumerate() {
+            let line = line.trim_end_matches('\r');
+            if line.trim().is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let (word, kind) = line
+                .split_once('\t')
+                .ok_or_else(|| Error::data(path, n + 1, "expected word<TAB>type"))?;
+            let set = match kind.trim() {
+                "title" => &mut v.titles,
+                "role" => &mut v.roles,
+                "org" => &mut v.org_heads,
+                "place" => &mut v.places,
+                "demonym" => &mut v.demonyms,
+                "skip" => &mut v.skip,
+                other => {
+                    return Err(Error::data(
+                        path,
+                        n + 1,
+                        format!("unknown type {other:?} (title, role, org, place, demonym, skip)"),
+                    ))
+                }
+            };
+            set.insert(word.trim().to_lowercase());
+        }
+        Ok(v)
+    }
+
+    fn is_title(&self, w: &str) -> bool {
+        self.titles.contains(&w.to_lowercase())
+    }
+    fn is_role(&self, w: &str) -> bool {
+        self.roles.contains(&w.to_lowercase())
+    }
+    fn is_demonym(&self, w: &str) -> bool {
+        self.demonyms.contains(&w.to_lowercase())
+    }
+}
+
+/// A speaker as reported in the output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Speaker {
+    pub name: String,
+    pub kind: ActorKind,
+}
+
+/// An actor mention in the article.
+#[derive(Debug, Clone)]
+pub struct Mention {
+    /// The name itself, without any title.
+    pub name_range: Range<usize>,
+    /// The name with its title phrase ("French President Emmanuel Macron").
+    pub full: Range<usize>,
+    /// Canonical or resolved name.
+    pub name: String,
+    pub kind: ActorKind,
+    /// Lower-case title or role words seen with the name ("president").
+    pub role: Option<String>,
+    pub possessive: bool,
+    pub in_quote: bool,
+}
+
+/// Speaker lookups for one article.
+pub struct Actors<'a> {
+    text: &'a str,
+    pub mentions: Vec<Mention>,
+    vocab: &'a NameVocab,
+}
+
+const PREPOSITIONS: &[&str] = &[
+    "in", "at", "from", "on", "to", "for", "of", "with", "about", "against", "after", "before",
+    "during", "over", "under", "into", "near", "toward", "towards", "than", "like", "between",
+    "among", "via", "without", "through",
+];
+
+/// Words allowed between a subject and its cue ("has", "also", "repeatedly").
+fn is_aux(w: &str) -> bool {
+    const AUX: &[&str] = &[
+        "has",
+        "have",
+        "had",
+        "was",
+        "were",
+        "is",
+        "are",
+        "be",
+        "been",
+        "being",
+        "will",
+        "would",
+        "also",
+        "meanwhile",
+        "later",
+        "then",
+        "again",
+        "once",
+        "previously",
+        "reportedly",
+        "already",
+        "still",
+        "too",
+        "both",
+        "all",
+        "who",
+        "which",
+        "had",
+        "did",
+        "does",
+        "do",
+        "not",
+        "never",
+        "just",
+        "now",
+        "today",
+        "yesterday",
+        "recently",
+        "earlier",
+        "publicly",
+        "privately",
+    ];
+    let l = w.to_lowercase();
+    AUX.contains(&l.as_str()) || (l.len() > 4 && l.ends_with("ly"))
+}
+
+fn is_pronoun(w: &str) -> Option<bool> {
+    // Some(true): a person pronoun; Some(false): a collective one.
+    match w.to_lowercase().as_str() {
+        "he" | "she" => Some(true),
+        "they" | "it" => Some(false),
+        _ => None,
+    }
+}
+
+/// Lower-case particles allowed inside a name ("Charles de Gaulle", "bin Salman").
+fn is_particle(w: &str) -> bool {
+    matches!(
+        w,
+        "de" | "van"
+            | "von"
+            | "bin"
+            | "al"
+            | "da"
+            | "di"
+            | "del"
+            | "der"
+            | "la"
+            | "le"
+            | "du"
+            | "dos"
+            | "el"
+            | "ibn"
+            | "ben"
+    )
+}
+
+impl<'a> Actors<'a> {
+    /// Find and resolve every actor mention in `text`.
+    pub fn analyse(text: &'a str, seg: &Segmented, gaz: &Gazetteer, vocab: &'a NameVocab) -> Self {
+        let ws = words(text, 0..text.len());
+        let hits = gaz.find(text);
+        let mut mentions = Vec::new();
+        let mut h = 0;
+        let mut i = 0;
+        while i < ws.len() {
+            let w = &ws[i];
+            while h < hits.len() && hits[h].start < w.range.start {
+                h += 1;
+            }
+            if let Some(hit) = hits.get(h).filter(|hit| hit.start == w.range.start) {
+                let mut j = i;
+                while j + 1 < ws.len() && ws[j + 1].range.start < hit.end {
+                    j += 1;
+                }
+                let entry = gaz.entry(hit.entry);
+                // "US President Trump", "Kremlin spokesman Dmitry Peskov": an actor
+                // before a title qualifies the title rather than being a mention.
+                if !(entry.kind != ActorKind::Person && qualifies_title(text, &ws, j, vocab)) {
+                    let (full_start, role) = title_before(text, &ws, i, vocab);
+                    mentions.push(Mention {
+                        name_range: hit.start..hit.end,
+                        full: full_start..hit.end,
+                        name: entry.canonical.clone(),
+                        kind: entry.kind,
+                        role,
+                        possessive: ws[j].possessive,
+                        in_quote: seg.in_quote(hit.start),
+                    });
+                }
+                i = j + 1;
+                continue;
+            }
+            if !w.capitalized {
+                i += 1;
+                continue;
+            }
+            // A run of capitalised words (with particles), joined only by spaces.
+            let mut j = i;
+            while j + 1 < ws.len()
+                && !ws[j].punct_after
+                && !ws[j].possessive
+                && contiguous(text, &ws[j], &ws[j + 1])
+            {
+                let n = &ws[j + 1];
+                if hits.get(h).is_some_and(|hit| hit.start == n.range.start) {
+                    break;
+                }
+                let nt = n.text(text);
+                if n.capitalized
+                    || (is_particle(nt) && ws.get(j + 2).is_some_and(|m| m.capitalized))
+                {
+                    j += 1;
+                } else {
+                    break;
+                }
+            }
+            if !qualifies_title(text, &ws, j, vocab) {
+                if let Some(m) = analyse_run(text, &ws, i, j, vocab, seg) {
+                    mentions.push(m);
+                }
+            }
+            i = j + 1;
+        }
+        let mut actors = Actors {
+            text,
+            mentions,
+            vocab,
+        };
+        actors.resolve_surnames(gaz);
+        actors
+    }
+
+    /// Give one-word person names the full name seen nearest before (else after) them.
+    fn resolve_surnames(&mut self, gaz: &Gazetteer) {
+        let mut full: HashMap<String, Vec<(usize, String)>> = HashMap::new();
+        for m in &self.mentions {
+            if m.kind == ActorKind::Person && m.name.contains(' ') {
+                let last = m.name.rsplit(' ').next().unwrap_or(&m.name).to_string();
+                full.entry(last)
+                    .or_default()
+                    .push((m.name_range.start, m.name.clone()));
+            }
+        }
+        for m in &mut self.mentions {
+            let written = &self.text[m.name_range.clone()];
+            let single =
+                !written.contains(' ') && matches!(m.kind, ActorKind::Person | ActorKind::Unknown);
+            if !single {
+                continue;
+            }
+            if let Some(cands) = full.get(written) {
+                let pick = cands
+                    .iter()
+                    .rev()
+                    .find(|(p, _)| *p < m.name_range.start)
+                    .or(cands.first());
+                if let Some((_, name)) = pick {
+                    m.name = name.clone();
+                    m.kind = ActorKind::Person;
+                }
+            } else if let Some(e) = gaz.lookup(written) {
+                m.name = e.canonical.clone();
+                m.kind = e.kind;
+            }
+        }
+    }
+
+    /// The speaker(s) named in `region`, which ends right before a cue verb.
+    /// Returns the speakers and the byte range they span.
+    pub fn subject_before(&self, region: Range<usize>) -> Option<(Vec<Speaker>, Range<usize>)> {
+        let items = self.items(region.clone());
+        let ws = words(self.text, region.clone());
+        let word_index = |pos: usize| {
+            ws.iter()
+                .position(|w| w.range.start >= pos)
+                .unwrap_or(ws.len())
+        };
+        let candidates: Vec<usize> = (0..items.len())
+            .filter(|&k| {
+                let wi = word_index(items[k].range.start);
+                !(wi > 0
+                    && PREPOSITIONS.contains(&ws[wi - 1].text(self.text).to_lowercase().as_str()))
+            })
+            .collect();
+        let first = *candidates.first()?;
+        let head = if word_index(items[first].range.start) < 4 {
+            first
+        } else {
+            *candidates.last()?
+        };
+        // The rest of the region after the head must not be a new clause with its own subject:
+        // the head is followed only by coordinated actors, an appositive or auxiliaries.
+        let mut chain = vec![head];
+        let mut k = head;
+        while k + 1 < items.len()
+            && self.is_coordination(items[k].range.end..items[k + 1].range.start)
+        {
+            k += 1;
+            chain.push(k);
+        }
+        let mut speakers = Vec::new();
+        for &c in &chain {
+            for s in self.resolve_item(&items[c]) {
+                if !speakers.contains(&s) {
+                    speakers.push(s);
+                }
+            }
+        }
+        if speakers.is_empty() {
+            return None;
+        }
+        Some((speakers, items[head].range.start..items[k].range.end))
+    }
+
+    /// The speaker right after a cue: `said Macron`, `said the minister`.
+    pub fn subject_after(&self, after_cue: Range<usize>) -> Option<(Vec<Speaker>, Range<usize>)> {
+        let ws = words(self.text, after_cue.clone());
+        let first = ws.first()?;
+        // Only white space, or a comma, may separate the cue from the speaker.
+        let gap = &self.text[after_cue.start..first.range.start];
+        if !gap.chars().all(|c| c.is_whitespace() || c == ',') {
+            return None;
+        }
+        let items = self.items(after_cue);
+        let item = items
+            .first()
+            .filter(|it| it.range.start == first.range.start)?;
+        let speakers = self.resolve_item(item);
+        (!speakers.is_empty()).then(|| (speakers, item.range.clone()))
+    }
+
+    /// All actors in `range` (for "according to X" and "X: ..."), first one first.
+    pub fn first_actor_in(&self, range: Range<usize>) -> Option<(Vec<Speaker>, Range<usize>)> {
+        let items = self.items(range);
+        items.iter().find_map(|it| {
+            let s = self.resolve_item(it);
+            (!s.is_empty()).then(|| (s, it.range.clone()))
+        })
+    }
+
+    /// Whether the text between two items only joins them: "A, B and C", "A, joined by B".
+    fn is_coordination(&self, gap: Range<usize>) -> bool {
+        let g = &self.text[gap];
+        !g.trim().is_empty()
+            && g.split(',').all(|p| {
+                matches!(
+                    p.trim(),
+                    "" | "and"
+                        | "joined by"
+                        | "along with"
+                        | "together with"
+                        | "as well as"
+                        | "alongside"
+                )
+            })
+    }
+
+    fn resolve_item(&self, item: &Item) -> Vec<Speaker> {
+        match &item.what {
+            ItemKind::Mention(m) => {
+                let m = &self.mentions[*m];
+                vec![Speaker {
+                    name: m.name.clone(),
+                    kind: m.kind,
+                }]
+            }
+            ItemKind::Pronoun(person) => self
+                .last_actor_before(item.range.start, |m| {
+                    if *person {
+                        m.kind == ActorKind::Person
+                    } else {
+                        matches!(
+                            m.kind,
+                            ActorKind::Organisation | ActorKind::State | ActorKind::Media
+                        )
+                    }
+                })
+                .into_iter()
+                .collect(),
+            ItemKind::Role(role) => {
+                let found = self.last_actor_before(item.range.start, |m| {
+                    m.kind == ActorKind::Person
+                        && m.role
+                            .as_deref()
+                            .is_some_and(|r| r.ends_with(role.as_str()))
+                });
+                vec![found.unwrap_or_else(|| Speaker {
+                    name: self.text[item.range.clone()].to_string(),
+                    kind: ActorKind::Person,
+                })]
+            }
+            ItemKind::Group(kind) => vec![Speaker {
+                name: self.text[item.range.clone()].to_string(),
+                kind: *kind,
+            }],
+        }
+    }
+
+    fn last_actor_before(&self, pos: usize, ok: impl Fn(&Mention) -> bool) -> Option<Speaker> {
+        let before = self.mentions.iter().take_while(|m| m.full.start < pos);
+        // Mentions outside quotes first: a name inside a quote is rarely the antecedent.
+        let pick = before
+            .clone()
+            .filter(|m| !m.in_quote && ok(m))
+            .last()
+            .or_else(|| before.filter(|m| ok(m)).last());
+        pick.map(|m| Speaker {
+            name: m.name.clone(),
+            kind: m.kind,
+        })
+    }
+
+    /// Subject-like items in a range: mentions, pronouns, role nouns, possessive groups.
+    fn items(&self, range: Range<usize>) -> Vec<Item> {
+        let ws = words(self.text, range.clone());
+        let mut out = Vec::new();
+        let mut mi = self.mentions.partition_point(|m| m.full.end <= range.start);
+        let mut i = 0;
+        while i < ws.len() {
+            let w = &ws[i];
+            while mi < self.mentions.len() && self.mentions[mi].full.start < w.range.start {
+                mi += 1;
+            }
+            if let Some(m) = self
+                .mentions
+                .get(mi)
+                .filter(|m| m.full.start == w.range.start && m.full.end <= range.end)
+            {
+                let mut end_word = i;
+                while end_word + 1 < ws.len() && ws[end_word + 1].range.end <= m.full.end {
+                    end_word += 1;
+                }
+                if m.possessive {
+                    // "Israel's foreign ministry", "Kiev's top European allies".
+                    if let Some(item) = self.possessive_group(&ws, end_word + 1, w.range.start) {
+                        i = item.1;
+                        out.push(item.0);
+                        continue;
+                    }
+                }
+                if m.kind != ActorKind::Unknown
+                    || !self.vocab.is_demonym(&self.text[m.name_range.clone()])
+                {
+                    out.push(Item {
+                        range: m.full.clone(),
+                        what: ItemKind::Mention(mi),
+                    });
+                }
+                i = end_word + 1;
+                continue;
+            }
+            let t = w.text(self.text);
+            if let Some(person) = is_pronoun(t) {
+                out.push(Item {
+                    range: w.range.clone(),
+                    what: ItemKind::Pronoun(person),
+                });
+            } else if matches!(t, "the" | "The" | "a" | "A") {
+                // "the president", "the prime minister", "a spokesman".
+                let mut j = i + 1;
+                while j < ws.len()
+                    && !ws[j].capitalized
+                    && self.vocab.is_title(ws[j].text(self.text))
+                    && !self.vocab.is_role(ws[j].text(self.text))
+                {
+                    j += 1;
+                }
+                if let Some(r) = ws.get(j).filter(|r| self.vocab.is_role(r.text(self.text))) {
+                    let role = self.text[ws[i + 1].range.start..r.range.end].to_lowercase();
+                    out.push(Item {
+                        range: w.range.start..r.range.end,
+                        what: ItemKind::Role(role),
+                    });
+                    i = j + 1;
+                    continue;
+                }
+            }
+            i += 1;
+        }
+        out
+    }
+
+    /// A possessive mention followed by lower-case words up to a stop: a group or office.
+    fn possessive_group(&self, ws: &[Word], from: usize, start: usize) -> Option<(Item, usize)> {
+        let mut j = from;
+        while j < ws.len() {
+            let t = ws[j].text(self.text);
+            if is_aux(t) || is_function_word(t) || ws[j].possessive {
+                break;
+            }
+            j += 1;
+            if ws[j - 1].punct_after {
+                break;
+            }
+        }
+        if j == from {
+            return None;
+        }
+        let head = ws[j - 1].text(self.text).to_lowercase();
+        let kind = if self.vocab.org_heads.contains(&head) {
+            ActorKind::Organisation
+        } else if self.vocab.roles.contains(&head) {
+            ActorKind::Person
+        } else {
+            ActorKind::Group
+        };
+        Some((
+            Item {
+                range: start..ws[j - 1].range.end,
+                what: ItemKind::Group(kind),
+            },
+            j,
+        ))
+    }
+}
+
+struct Item {
+    range: Range<usize>,
+    what: ItemKind,
+}
+
+enum ItemKind {
+    Mention(usize),
+    /// true: he/she; false: they/it.
+    Pronoun(bool),
+    Role(String),
+    Group(ActorKind),
+}
+
+/// Whether word `j` is directly followed by a title word and then a capitalised
+/// name ("Opposition leader Alice Weidel"): then it only qualifies the title.
+fn qualifies_title(text: &str, ws: &[Word], j: usize, vocab: &NameVocab) -> bool {
+    if ws[j].possessive || ws[j].punct_after {
+        return false;
+    }
+    let mut k = j + 1;
+    while k < ws.len() && vocab.is_title(ws[k].text(text)) && contiguous(text, &ws[k - 1], &ws[k]) {
+        k += 1;
+    }
+    k > j + 1
+        && ws
+            .get(k)
+            .is_some_and(|n| n.capitalized && contiguous(text, &ws[k - 1], n))
+}
+
+fn contiguous(text: &str, a: &Word, b: &Word) -> bool {
+    text[a.range.end..b.range.start]
+        .chars()
+        .all(|c| c == ' ' || c == '.' || c == '\u{a0}')
+        && b.range.start - a.range.end <= 2
+}
+
+/// Walk back from word `i` over a title phrase ("German Chancellor", "Polish leader").
+fn title_before(text: &str, ws: &[Word], i: usize, vocab: &NameVocab) -> (usize, Option<String>) {
+    let mut k = i;
+    let mut role_end = None;
+    while k > 0
+        && contiguous(text, &ws[k - 1], &ws[k])
+        && !ws[k - 1].punct_after
+        && !ws[k - 1].possessive
+    {
+        let t = ws[k - 1].text(text);
+        if vocab.is_title(t) {
+            role_end.get_or_insert(k - 1);
+            k -= 1;
+        } else if role_end.is_some()
+            && (ws[k - 1].capitalized && !is_function_word(t) || vocab.is_demonym(t))
+        {
+            k -= 1;
+        } else {
+            break;
+        }
+    }
+    let role = role_end.map(|e| {
+        let first_title = (k..=e)
+            .find(|&x| vocab.is_title(ws[x].text(text)))
+            .unwrap_or(e);
+        text[ws[first_title].range.start..ws[e].range.end].to_lowercase()
+    });
+    (
+        if k < i {
+            ws[k].range.start
+        } else {
+            ws[i].range.start
+        },
+        role,
+    )
+}
+
+/// Turn a capitalised run `ws[i..=j]` into a mention, if it names an actor.
+fn analyse_run(
+    text: &str,
+    ws: &[Word],
+    i: usize,
+    j: usize,
+    vocab: &NameVocab,
+    seg: &Segmented,
+) -> Option<Mention> {
+    let mut s = i;
+    while s <= j
+        && (is_function_word(ws[s].text(text))
+            || vocab.skip.contains(&ws[s].text(text).to_lowercase()))
+    {
+        s += 1;
+    }
+    // Title words and demonyms inside the run ("French President Emmanuel Macron").
+    let mut last_title = None;
+    for (k, w) in ws.iter().enumerate().take(j + 1).skip(s) {
+        if vocab.is_title(w.text(text)) {
+            last_title = Some(k);
+        }
+    }
+    let name_start = last_title.map_or(s, |k| k + 1);
+    let mut first_name = name_start;
+    while first_name <= j && vocab.is_demonym(ws[first_name].text(text)) {
+        first_name += 1;
+    }
+    if first_name > j {
+        return None;
+    }
+    let name_words = &ws[first_name..=j];
+    let lower: Vec<String> = name_words
+        .iter()
+        .map(|w| w.text(text).to_lowercase())
+        .collect();
+    if lower.iter().all(|l| vocab.skip.contains(l)) || vocab.places.contains(lower.last()?) {
+        return None;
+    }
+    let (outer_start, outer_role) = title_before(text, ws, s, vocab);
+    let role = last_title
+        .map(|k| {
+            let first_title = (s..=k)
+                .find(|&x| vocab.is_title(ws[x].text(text)))
+                .unwrap_or(k);
+            text[ws[first_title].range.start..ws[k].range.end].to_lowercase()
+        })
+        .or(outer_role);
+    let kind = if lower.iter().any(|l| vocab.org_heads.contains(l)) {
+        ActorKind::Organisation
+    } else if role.is_some() || name_words.len() >= 2 {
+        ActorKind::Person
+    } else {
+        ActorKind::Unknown
+    };
+    let name_range = name_words[0].range.start..name_words[name_words.len() - 1].range.end;
+    let full_start = if last_title.is_some() {
+        ws[s].range.start.min(outer_start)
+    } else {
+        outer_start
+    };
+    Some(Mention {
+        name: text[name_range.clone()].to_string(),
+        full: full_start..name_range.end,
+        name_range,
+        kind,
+        role,
+        possessive: ws[j].possessive,
+        in_quote: seg.in_quote(ws[first_name].range.start),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::segment::segment;
+
+    const VOCAB: &str = "president\ttitle\nprime\ttitle\nminister\ttitle\nchancellor\ttitle\nleader\ttitle\nmr.\ttitle\n\
+president\trole\nminister\trole\nchancellor\trole\nspokesman\trole\nministry\torg\nfrench\tdemonym\ngerman\tdemonym\n\
+british\tdemonym\npolish\tdemonym\nfriday\tskip\npalace\tplace\n";
+    const GAZ: &str = "CNN\tmedia\t\nThe Wall Street Journal\tmedia\tWSJ\nIsrael\tstate\t\nUnited States\tstate\tUS|U.S.\n";
+
+    fn with_actors<T>(text: &str, f: impl FnOnce(&Actors) -> T) -> T {
+        let vocab = NameVocab::parse(Path::new("names.tsv"), VOCAB).unwrap();
+        let gaz = Gazetteer::from_sources(&[(Path::new("g.tsv"), GAZ)]).unwrap();
+        let seg = segment(text);
+        let a = Actors::analyse(text, &seg, &gaz, &vocab);
+        f(&a)
+    }
+
+    fn names(s: Option<(Vec<Speaker>, Range<usize>)>) -> Vec<String> {
+        s.map(|(v, _)| v.into_iter().map(|s| s.name).collect())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn titles_and_surnames() {
+        let t = "French President Emmanuel Macron spoke. Later Macron said it.";
+        with_actors(t, |a| {
+            let m: Vec<_> = a
+                .mentions
+                .iter()
+                .map(|m| (m.name.as_str(), m.role.as_deref()))
+                .collect();
+            assert_eq!(
+                m,
+                [
+                    ("Emmanuel Macron", Some("president")),
+                    ("Emmanuel Macron", None)
+                ]
+            );
+            let cue = t.rfind("said").unwrap();
+            assert_eq!(
+                names(a.subject_before(t.find("Later").unwrap()..cue)),
+                ["Emmanuel Macron"]
+            );
+        });
+    }
+
+    #[test]
+    fn joint_subjects() {
+        let t = "British Prime Minister Keir Starmer, joined by French President Emmanuel Macron, German Chancellor Friedrich Merz and Polish leader Donald Tusk, said";
+        with_actors(t, |a| {
+            let cue = t.rfind("said").unwrap();
+            assert_eq!(
+                names(a.subject_before(0..cue)),
+                [
+                    "Keir Starmer",
+                    "Emmanuel Macron",
+                    "Friedrich Merz",
+                    "Donald Tusk"
+                ]
+            );
+        });
+    }
+
+    #[test]
+    fn pronouns_roles_and_groups() {
+        let t = "German Chancellor Friedrich Merz met the press. He said no. The chancellor said yes. Israel's foreign ministry said nothing. In Washington, CNN said so.";
+        with_actors(t, |a| {
+            let cue = |n: usize| t.match_indices("said").nth(n).unwrap().0;
+            let sent = |n: usize| t[..cue(n)].rfind(". ").unwrap() + 2;
+            assert_eq!(names(a.subject_before(sent(0)..cue(0))), ["Friedrich Merz"]);
+            assert_eq!(names(a.subject_before(sent(1)..cue(1))), ["Friedrich Merz"]);
+            assert_eq!(
+                names(a.subject_before(sent(2)..cue(2))),
+                ["Israel's foreign ministry"]
+            );
+            assert_eq!(names(a.subject_before(sent(3)..cue(3))), ["CNN"]);
+        });
+    }
+
+    #[test]
+    fn subject_after_cue() {
+        let t = "\"No,\" said Mr. Rahami. \"Yes,\" said the minister.";
+        with_actors(t, |a| {
+            let first = t.find("said").unwrap() + 4;
+            assert_eq!(
+                names(a.subject_after(first..t.find(". \"").unwrap())),
+                ["Rahami"]
+            );
+            let second = t.rfind("said").unwrap() + 4;
+            assert_eq!(
+                names(a.subject_after(second..t.len() - 1)),
+                ["the minister"]
+            );
+        });
+    }
+
+    #[test]
+    fn state_before_title_is_not_a_speaker() {
+        let t = "US President Donald Trump said it.";
+        with_actors(t, |a| {
+            assert_eq!(
+                names(a.subject_before(0..t.find("said").unwrap())),
+                ["Donald Trump"]
+            );
+        });
+    }
+}

@@ -1,0 +1,334 @@
+//! Stage 5: features for the classifiers.
+//!
+//! Token uni- and bigrams weighted by TF-IDF (IDF fitted at training time,
+//! sublinear term frequency, L2-normalised), followed by a few dense lexicon
+//! features (positive and negative valence, negation) computed from a valence
+//! table mapped onto token ids. The vocabulary of n-grams is chosen at
+//! training time, so inference is a hash lookup per n-gram.
+
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// Number of dense lexicon features appended after the n-gram features.
+pub const LEXICON_FEATURES: usize = 4;
+
+/// A sparse feature vector: (feature index, value), indices ascending.
+pub type SparseVec = Vec<(u32, f32)>;
+
+/// Hyperparameters of the featurizer, checked by [`FeaturizerParams::check`].
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct FeaturizerParams {
+    /// Longest n-gram (1 or 2).
+    pub ngram_max: u8,
+    /// Minimum number of training documents an n-gram must occur in.
+    pub min_df: u32,
+    /// Keep at most this many n-grams (the most frequent by document frequency).
+    pub max_features: usize,
+}
+
+impl Default for FeaturizerParams {
+    fn default() -> Self {
+        FeaturizerParams {
+            ngram_max: 2,
+            min_df: 2,
+            max_features: 20_000,
+        }
+    }
+}
+
+impl FeaturizerParams {
+    pub fn check(&self) -> Result<()> {
+        if !(1..=2).contains(&self.ngram_max) {
+            return Err(Error::Param {
+                name: "ngram_max",
+                value: self.ngram_max.to_string(),
+                reason: "must be 1 or 2",
+            });
+        }
+        if self.min_df == 0 {
+            return Err(Error::Param {
+                name: "min_df",
+                value: "0".into(),
+                reason: "must be at least 1",
+            });
+        }
+        if self.max_features == 0 {
+            return Err(Error::Param {
+                name: "max_features",
+                value: "0".into(),
+                reason: "must be at least 1",
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Key of a unigram `a` or bigram `a b` (ids shifted by one so 0 means "none").
+fn key(a: u32, b: Option<u32>) -> u64 {
+    ((a as u64 + 1) << 32) | b.map_or(0, |b| b as u64 + 1)
+}
+
+/// Valence of tokens, indexed by token id (0.0 for tokens without one).
+#[derive(Debug, Clone, Default)]
+pub struct Valence {
+    by_id: Vec<f32>,
+    negators: Vec<u32>,
+}
+
+impl Valence {
+    /// Map `(word, valence)` pairs onto ids of single-token words.
+    pub fn new(
+        pairs: impl IntoIterator<Item = (String, f32)>,
+        token_id: impl Fn(&str) -> Option<u32>,
+        vocab: usize,
+    ) -> Self {
+        let mut by_id = vec![0.0; vocab];
+        for (w, v) in pairs {
+            if let Some(id) = token_id(&w.to_lowercase()).filter(|&id| (id as usize) < vocab) {
+                by_id[id as usize] = v;
+            }
+        }
+        let negators = ["not", "no", "never", "without", "nor", "cannot", "t"]
+            .iter()
+            .filter_map(|w| token_id(w))
+            .collect();
+        Valence { by_id, negators }
+    }
+}
+
+/// A fitted featurizer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Featurizer {
+    pub params: FeaturizerParams,
+    /// n-gram keys, in feature order.
+    keys: Vec<u64>,
+    idf: Vec<f32>,
+    #[serde(skip)]
+    index: FxHashMap<u64, u32>,
+}
+
+impl Featurizer {
+    /// Choose the n-gram vocabulary and IDF from tokenized training documents.
+    /// Ties in document frequency are broken by key so the result is deterministic.
+    pub fn fit(params: FeaturizerParams, docs: &[Vec<u32>]) -> Result<Self> {
+        params.check()?;
+        let mut df: FxHashMap<u64, u32> = FxHashMap::default();
+        let mut seen = Vec::new();
+        for ids in docs {
+            seen.clear();
+            for_each_ngram(ids, params.ngram_max, |k| seen.push(k));
+            seen.sort_unstable();
+            seen.dedup();
+            for &k in &seen {
+                *df.entry(k).or_insert(0) += 1;
+            }
+        }
+        let mut kept: Vec<(u64, u32)> = df
+            .into_iter()
+            .filter(|&(_, d)| d >= params.min_df)
+            .collect();
+        kept.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        kept.truncate(params.max_features);
+        kept.sort_unstable_by_key(|&(k, _)| k);
+        let n = docs.len() as f32;
+        let idf = kept
+            .iter()
+            .map(|&(_, d)| ((1.0 + n) / (1.0 + d as f32)).ln() + 1.0)
+            .collect();
+        let keys = kept.into_iter().map(|(k, _)| k).collect();
+        let mut f = Featurizer {
+            params,
+            keys,
+            idf,
+            index: FxHashMap::default(),
+        };
+        f.build_index();
+        Ok(f)
+    }
+
+    /// Rebuild the lookup table after deserialisation; checks the arrays agree.
+    pub fn build_index(&mut self) {
+        self.index = self
+            .keys
+            .iter()
+            .enumerate()
+            .map(|(i, &k)| (k, i as u32))
+            .collect();
+    }
+
+    pub fn validate(&self) -> std::result::Result<(), String> {
+        if self.keys.len() != self.idf.len() {
+            return Err(format!(
+                "{} n-gram keys but {} idf values",
+                self.keys.len(),
+                self.idf.len()
+            ));
+        }
+        if self.idf.iter().any(|v| !v.is_finite()) {
+            return Err("non-finite idf value".into());
+        }
+        self.params.check().map_err(|e| e.to_string())
+    }
+
+    /// Total number of features (n-grams plus lexicon features).
+    pub fn dim(&self) -> usize {
+        self.keys.len() + LEXICON_FEATURES
+    }
+
+    /// Features of one tokenized text, written into `out` (cleared first).
+    pub fn transform(&self, ids: &[u32], valence: &Valence, out: &mut SparseVec) {
+        out.clear();
+        for_each_ngram(ids, self.params.ngram_max, |k| {
+            if let Some(&i) = self.index.get(&k) {
+                out.push((i, 1.0));
+            }
+        });
+        out.sort_unstable_by_key(|&(i, _)| i);
+        // Merge duplicates into counts, then sublinear tf * idf.
+        let mut w = 0;
+        for r in 0..out.len() {
+            if w > 0 && out[w - 1].0 == out[r].0 {
+                out[w - 1].1 += 1.0;
+            } else {
+                out[w] = out[r];
+                w += 1;
+            }
+        }
+        out.truncate(w);
+        let mut norm = 0.0f32;
+        for (i, v) in out.iter_mut() {
+            *v = (1.0 + v.ln()) * self.idf[*i as usize];
+            norm += *v * *v;
+        }
+        if norm > 0.0 {
+            let inv = norm.sqrt().recip();
+            out.iter_mut().for_each(|(_, v)| *v *= inv);
+        }
+        let base = self.keys.len() as u32;
+        let (mut pos, mut neg, mut npos, mut nneg, mut negated) =
+            (0.0f32, 0.0f32, 0.0f32, 0.0f32, 0.0f32);
+        for &id in ids {
+            let v = valence.by_id.get(id as usize).copied().unwrap_or(0.0);
+            if v > 0.0 {
+                pos += v;
+                npos += 1.0;
+            } else if v < 0.0 {
+                neg -= v;
+                nneg += 1.0;
+            }
+            if valence.negators.contains(&id) {
+                negated = 1.0;
+            }
+        }
+        let scale = (ids.len() as f32 + 1.0).sqrt().recip();
+        let lex = [pos * scale, neg * scale, negated, (npos - nneg) * scale];
+        out.extend(
+            lex.iter()
+                .enumerate()
+                .filter(|(_, v)| **v != 0.0)
+                .map(|(j, &v)| (base + j as u32, v)),
+        );
+    }
+}
+
+fn for_each_ngram(ids: &[u32], ngram_max: u8, mut f: impl FnMut(u64)) {
+    for (i, &a) in ids.iter().enumerate() {
+        f(key(a, None));
+        if ngram_max >= 2 {
+            if let Some(&b) = ids.get(i + 1) {
+                f(key(a, Some(b)));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fit_and_transform_are_normalised() {
+        let docs = vec![vec![1, 2, 3], vec![1, 2], vec![3, 3, 4]];
+        let f = Featurizer::fit(
+            FeaturizerParams {
+                ngram_max: 2,
+                min_df: 1,
+                max_features: 100,
+            },
+            &docs,
+        )
+        .unwrap();
+        // unigrams 1,2,3,4 and bigrams (1,2), (2,3), (3,3), (3,4)
+        assert_eq!(f.dim(), 8 + LEXICON_FEATURES);
+        let mut out = Vec::new();
+        f.transform(&[3, 3, 4, 99], &Valence::default(), &mut out);
+        let norm: f32 = out.iter().map(|(_, v)| v * v).sum();
+        assert!((norm - 1.0).abs() < 1e-5, "{norm}");
+        assert!(out.windows(2).all(|w| w[0].0 < w[1].0));
+    }
+
+    #[test]
+    fn min_df_and_max_features_limit_vocabulary() {
+        let docs = vec![vec![1, 2], vec![1, 3], vec![1, 2]];
+        let f = Featurizer::fit(
+            FeaturizerParams {
+                ngram_max: 1,
+                min_df: 2,
+                max_features: 1,
+            },
+            &docs,
+        )
+        .unwrap();
+        assert_eq!(f.keys, vec![key(1, None)]);
+    }
+
+    #[test]
+    fn bad_params_are_rejected_with_value() {
+        let err = FeaturizerParams {
+            ngram_max: 3,
+            ..Default::default()
+        }
+        .check()
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid hyperparameter ngram_max = 3: must be 1 or 2"
+        );
+    }
+
+    #[test]
+    fn valence_features() {
+        let f = Featurizer::fit(
+            FeaturizerParams {
+                ngram_max: 1,
+                min_df: 1,
+                max_features: 10,
+            },
+            &[vec![0]],
+        )
+        .unwrap();
+        let val = Valence::new(
+            [("good".to_string(), 2.0), ("bad".to_string(), -3.0)],
+            |w| match w {
+                "good" => Some(1),
+                "bad" => Some(2),
+                "not" => Some(3),
+                _ => None,
+            },
+            10,
+        );
+        let mut out = Vec::new();
+        f.transform(&[1, 2, 3], &val, &mut out);
+        let base = f.keys.len() as u32;
+        let get = |j: u32| {
+            out.iter()
+                .find(|(i, _)| *i == base + j)
+                .map(|x| x.1)
+                .unwrap_or(0.0)
+        };
+        assert!((get(0) - 1.0).abs() < 1e-6 && (get(1) - 1.5).abs() < 1e-6);
+        assert_eq!(get(2), 1.0);
+    }
+}

@@ -1,0 +1,369 @@
+//! The whole path for one record: decode, segment, extract, attribute,
+//! tokenize, classify, and serialise the output lines.
+
+use std::borrow::Cow;
+use std::path::Path;
+
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Serialize, Serializer};
+
+use crate::attribute::Actors;
+use crate::classify::TaskModel;
+use crate::error::{Error, Result};
+use crate::extract::{extract, Limits, Statement, StatementKind};
+use crate::gazetteer::Gazetteer;
+use crate::input::RawRecord;
+use crate::model::Model;
+use crate::segment::segment;
+
+/// A model plus the run's settings.
+pub struct Pipeline {
+    pub model: Model,
+    gazetteer: Gazetteer,
+    pub limits: Limits,
+}
+
+/// Per-thread buffers reused across records.
+#[derive(Default)]
+pub struct Scratch {
+    ids: Vec<u32>,
+    features: Vec<(u32, f32)>,
+}
+
+/// Probabilities per label of one task.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prediction {
+    pub label: usize,
+    pub probs: Vec<f32>,
+}
+
+/// A statement with its predictions.
+#[derive(Debug, Clone)]
+pub struct Scored {
+    pub statement: Statement,
+    pub stance: Prediction,
+    pub sentiment: Prediction,
+}
+
+/// An input article.
+#[derive(Debug, Deserialize)]
+pub struct Article<'a> {
+    #[serde(default, deserialize_with = "id_string")]
+    pub id: Option<String>,
+    #[serde(borrow)]
+    pub text: Cow<'a, str>,
+    #[serde(default, borrow)]
+    pub date: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    pub title: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    pub source: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    pub url: Option<Cow<'a, str>>,
+}
+
+/// Ids may be strings or numbers in the wild; both become strings.
+fn id_string<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<String>, D::Error> {
+    let v = serde_json::Value::deserialize(d)?;
+    match v {
+        serde_json::Value::String(s) => Ok(Some(s)),
+        serde_json::Value::Number(n) => Ok(Some(n.to_string())),
+        serde_json::Value::Null => Ok(None),
+        other => Err(serde::de::Error::custom(format!(
+            "`id` must be a string or number, not {other}"
+        ))),
+    }
+}
+
+/// Why a record produced no output.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordError {
+    pub id: Option<String>,
+    pub message: String,
+}
+
+impl Pipeline {
+    /// A pipeline over `model`, with an optional user gazetteer that adds to
+    /// (and overrides aliases of) the shipped one.
+    pub fn new(model: Model, user_actors: Option<&Path>, limits: Limits) -> Result<Self> {
+        let shipped = model.resources["actors.tsv"].clone();
+        let shipped_path = model.dir.join("actors.tsv");
+        let gazetteer = match user_actors {
+            None => model.gazetteer.clone(),
+            Some(p) => {
+                let user = std::fs::read_to_string(p).map_err(|e| Error::io(p, e))?;
+                Gazetteer::from_sources(&[(&shipped_path, &shipped), (p, &user)])?
+            }
+        };
+        Ok(Pipeline {
+            model,
+            gazetteer,
+            limits,
+        })
+    }
+
+    /// Statements of an article, without classification.
+    pub fn statements(&self, text: &str) -> Vec<Statement> {
+        let seg = segment(text);
+        let actors = Actors::analyse(text, &seg, &self.gazetteer, &self.model.names);
+        extract(text, &seg, &actors, &self.model.cues, self.limits)
+    }
+
+    fn predict(&self, task: &TaskModel, scratch: &mut Scratch) -> Prediction {
+        let mut probs = Vec::with_capacity(task.labels.len());
+        task.predict(
+            &scratch.ids,
+            &self.model.valence,
+            &mut scratch.features,
+            &mut probs,
+        );
+        let label = argmax(&probs);
+        Prediction { label, probs }
+    }
+
+    /// Stance and sentiment of one text.
+    pub fn classify(&self, text: &str, scratch: &mut Scratch) -> Result<(Prediction, Prediction)> {
+        scratch.ids.clear();
+        self.model.tokenizer.encode_into(text, &mut scratch.ids)?;
+        Ok((
+            self.predict(&self.model.stance, scratch),
+            self.predict(&self.model.sentiment, scratch),
+        ))
+    }
+
+    /// Statements of an article with their stance and sentiment.
+    pub fn score(&self, text: &str, scratch: &mut Scratch) -> Result<Vec<Scored>> {
+        self.statements(text)
+            .into_iter()
+            .map(|statement| {
+                let (stance, sentiment) = self.classify(&text[statement.range.clone()], scratch)?;
+                Ok(Scored {
+                    statement,
+                    stance,
+                    sentiment,
+                })
+            })
+            .collect()
+    }
+
+    /// `score` for one raw input record: JSONL output lines, or an error.
+    pub fn score_record(
+        &self,
+        rec: &RawRecord,
+        scratch: &mut Scratch,
+        out: &mut Vec<u8>,
+    ) -> Result<usize, RecordError> {
+        let bytes = decode(rec)?;
+        let article: Article = match &rec.txt_id {
+            Some(id) => Article {
+                id: Some(id.clone()),
+                text: Cow::Borrowed(bytes),
+                date: None,
+                title: None,
+                source: None,
+                url: None,
+            },
+            None => serde_json::from_str(bytes).map_err(|e| RecordError {
+                id: sniff_id(bytes),
+                message: json_message(&e),
+            })?,
+        };
+        let id = article.id.clone().ok_or_else(|| RecordError {
+            id: None,
+            message: "missing field `id`".into(),
+        })?;
+        let err = |message: String| RecordError {
+            id: Some(id.clone()),
+            message,
+        };
+        if article.text.trim().is_empty() {
+            return Err(err("empty `text`".into()));
+        }
+        let scored = self
+            .score(&article.text, scratch)
+            .map_err(|e| err(e.to_string()))?;
+        for s in &scored {
+            let line = StatementOut {
+                article_id: &id,
+                speaker: s
+                    .statement
+                    .speakers
+                    .first()
+                    .map_or("", |sp| sp.name.as_str()),
+                speakers: s
+                    .statement
+                    .speakers
+                    .iter()
+                    .map(|sp| sp.name.as_str())
+                    .collect(),
+                speaker_kind: s
+                    .statement
+                    .speakers
+                    .first()
+                    .map_or("unknown", |sp| sp.kind.as_str()),
+                text: &article.text[s.statement.range.clone()],
+                start: s.statement.range.start,
+                end: s.statement.range.end,
+                kind: s.statement.kind,
+                cue: &s.statement.cue,
+                stance: &self.model.stance.labels[s.stance.label],
+                stance_scores: Scores(&self.model.stance.labels, &s.stance.probs),
+                sentiment: &self.model.sentiment.labels[s.sentiment.label],
+                sentiment_scores: Scores(&self.model.sentiment.labels, &s.sentiment.probs),
+                date: article.date.as_deref(),
+                title: article.title.as_deref(),
+                source: article.source.as_deref(),
+                url: article.url.as_deref(),
+            };
+            serde_json::to_writer(&mut *out, &line).expect("serialising to memory");
+            out.push(b'\n');
+        }
+        Ok(scored.len())
+    }
+
+    /// `classify` for one raw record: the input object plus predictions.
+    pub fn classify_record(
+        &self,
+        rec: &RawRecord,
+        scratch: &mut Scratch,
+        out: &mut Vec<u8>,
+    ) -> Result<usize, RecordError> {
+        let bytes = decode(rec)?;
+        let mut obj: serde_json::Map<String, serde_json::Value> = match &rec.txt_id {
+            Some(id) => {
+                let mut m = serde_json::Map::new();
+                m.insert("id".into(), id.clone().into());
+                m.insert("text".into(), bytes.into());
+                m
+            }
+            None => serde_json::from_str(bytes).map_err(|e| RecordError {
+                id: sniff_id(bytes),
+                message: json_message(&e),
+            })?,
+        };
+        let id = obj
+            .get("id")
+            .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string));
+        let err = |message: &str| RecordError {
+            id: id.clone(),
+            message: message.to_string(),
+        };
+        let text = match obj.get("text") {
+            None => return Err(err("missing field `text`")),
+            Some(serde_json::Value::String(s)) if s.trim().is_empty() => {
+                return Err(err("empty `text`"))
+            }
+            Some(serde_json::Value::String(s))
+                if s.len() > self.limits.max_statement_bytes * 16 =>
+            {
+                return Err(err(
+                    "`text` longer than the classify limit (16 × --max-statement-bytes)",
+                ))
+            }
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(_) => return Err(err("`text` must be a string")),
+        };
+        let (stance, sentiment) = self
+            .classify(&text, scratch)
+            .map_err(|e| err(&e.to_string()))?;
+        let scores = |labels: &[String], p: &Prediction| -> serde_json::Value {
+            labels
+                .iter()
+                .zip(&p.probs)
+                .map(|(l, &v)| (l.clone(), round4(v).into()))
+                .collect::<serde_json::Map<_, _>>()
+                .into()
+        };
+        let (st, se) = (&self.model.stance.labels, &self.model.sentiment.labels);
+        obj.insert("stance".into(), st[stance.label].clone().into());
+        obj.insert("stance_scores".into(), scores(st, &stance));
+        obj.insert("sentiment".into(), se[sentiment.label].clone().into());
+        obj.insert("sentiment_scores".into(), scores(se, &sentiment));
+        serde_json::to_writer(&mut *out, &obj).expect("serialising to memory");
+        out.push(b'\n');
+        Ok(1)
+    }
+}
+
+fn argmax(v: &[f32]) -> usize {
+    // First maximum wins, so ties resolve the same way on every run.
+    v.iter()
+        .enumerate()
+        .fold(0, |best, (i, &x)| if x > v[best] { i } else { best })
+}
+
+fn round4(v: f32) -> f64 {
+    (f64::from(v) * 10_000.0).round() / 10_000.0
+}
+
+/// UTF-8 text of a record, without a byte-order mark.
+fn decode(rec: &RawRecord) -> Result<&str, RecordError> {
+    let bytes = rec.bytes.as_deref().map_err(|m| RecordError {
+        id: rec.txt_id.clone(),
+        message: m.clone(),
+    })?;
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    std::str::from_utf8(bytes).map_err(|e| RecordError {
+        id: rec.txt_id.clone(),
+        message: format!("invalid UTF-8 at byte {}", e.valid_up_to()),
+    })
+}
+
+/// Best-effort id of a record that failed to parse, for the error message.
+fn sniff_id(s: &str) -> Option<String> {
+    #[derive(Deserialize)]
+    struct IdOnly {
+        #[serde(default, deserialize_with = "id_string")]
+        id: Option<String>,
+    }
+    serde_json::from_str::<IdOnly>(s).ok().and_then(|r| r.id)
+}
+
+fn json_message(e: &serde_json::Error) -> String {
+    let what = match e.classify() {
+        serde_json::error::Category::Data => "invalid record",
+        serde_json::error::Category::Eof => "truncated JSON",
+        _ => "malformed JSON",
+    };
+    format!("{what}: {e}")
+}
+
+/// Serialises as `{label: probability, ...}` in label order.
+struct Scores<'a>(&'a [String], &'a [f32]);
+
+impl Serialize for Scores<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (l, &p) in self.0.iter().zip(self.1) {
+            m.serialize_entry(l, &round4(p))?;
+        }
+        m.end()
+    }
+}
+
+#[derive(Serialize)]
+struct StatementOut<'a> {
+    article_id: &'a str,
+    speaker: &'a str,
+    speakers: Vec<&'a str>,
+    speaker_kind: &'a str,
+    text: &'a str,
+    start: usize,
+    end: usize,
+    kind: StatementKind,
+    cue: &'a str,
+    stance: &'a str,
+    stance_scores: Scores<'a>,
+    sentiment: &'a str,
+    sentiment_scores: Scores<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    date: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    title: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    url: Option<&'a str>,
+}
