@@ -6,14 +6,16 @@
 //! resolve to the full name seen for them, pronouns to the last compatible
 //! actor, and role nouns ("the president") to the last person with that role.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+
+use rustc_hash::FxHashSet as HashSet;
 use std::ops::Range;
 use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::gazetteer::{ActorKind, Gazetteer};
 use crate::segment::Segmented;
-use crate::words::{is_function_word, words, Word};
+use crate::words::{is_function_word, with_lower, words, Word};
 
 /// The vocabulary used to read names; see `models/default/names.tsv`.
 #[derive(Debug, Clone, Default)]
@@ -64,13 +66,13 @@ impl NameVocab {
     }
 
     fn is_title(&self, w: &str) -> bool {
-        self.titles.contains(&w.to_lowercase())
+        with_lower(w, |l| self.titles.contains(l))
     }
     fn is_role(&self, w: &str) -> bool {
-        self.roles.contains(&w.to_lowercase())
+        with_lower(w, |l| self.roles.contains(l))
     }
     fn is_demonym(&self, w: &str) -> bool {
-        self.demonyms.contains(&w.to_lowercase())
+        with_lower(w, |l| self.demonyms.contains(l))
     }
 }
 
@@ -100,6 +102,8 @@ pub struct Mention {
 /// Speaker lookups for one article.
 pub struct Actors<'a> {
     text: &'a str,
+    /// Every word of the article, computed once and shared by all lookups.
+    ws: Vec<Word>,
     pub mentions: Vec<Mention>,
     vocab: &'a NameVocab,
 }
@@ -155,17 +159,18 @@ fn is_aux(w: &str) -> bool {
         "publicly",
         "privately",
     ];
-    let l = w.to_lowercase();
-    AUX.contains(&l.as_str()) || (l.len() > 4 && l.ends_with("ly"))
+    with_lower(w, |l| {
+        AUX.contains(&l) || (l.len() > 4 && l.ends_with("ly"))
+    })
 }
 
 fn is_pronoun(w: &str) -> Option<bool> {
     // Some(true): a person pronoun; Some(false): a collective one.
-    match w.to_lowercase().as_str() {
+    with_lower(w, |l| match l {
         "he" | "she" => Some(true),
         "they" | "it" => Some(false),
         _ => None,
-    }
+    })
 }
 
 /// Lower-case particles allowed inside a name ("Charles de Gaulle", "bin Salman").
@@ -259,11 +264,19 @@ impl<'a> Actors<'a> {
         }
         let mut actors = Actors {
             text,
+            ws,
             mentions,
             vocab,
         };
         actors.resolve_surnames(gaz);
         actors
+    }
+
+    /// The article's words that lie wholly inside `r`.
+    pub fn words_in(&self, r: Range<usize>) -> &[Word] {
+        let a = self.ws.partition_point(|w| w.range.start < r.start);
+        let b = self.ws.partition_point(|w| w.range.end <= r.end);
+        &self.ws[a..b.max(a)]
     }
 
     /// Give one-word person names the full name seen nearest before (else after) them.
@@ -305,7 +318,7 @@ impl<'a> Actors<'a> {
     /// Returns the speakers and the byte range they span.
     pub fn subject_before(&self, region: Range<usize>) -> Option<(Vec<Speaker>, Range<usize>)> {
         let items = self.items(region.clone());
-        let ws = words(self.text, region.clone());
+        let ws = self.words_in(region.clone());
         let word_index = |pos: usize| {
             ws.iter()
                 .position(|w| w.range.start >= pos)
@@ -314,8 +327,7 @@ impl<'a> Actors<'a> {
         let candidates: Vec<usize> = (0..items.len())
             .filter(|&k| {
                 let wi = word_index(items[k].range.start);
-                !(wi > 0
-                    && PREPOSITIONS.contains(&ws[wi - 1].text(self.text).to_lowercase().as_str()))
+                !(wi > 0 && with_lower(ws[wi - 1].text(self.text), |l| PREPOSITIONS.contains(&l)))
             })
             .collect();
         let first = *candidates.first()?;
@@ -350,7 +362,7 @@ impl<'a> Actors<'a> {
 
     /// The speaker right after a cue: `said Macron`, `said the minister`.
     pub fn subject_after(&self, after_cue: Range<usize>) -> Option<(Vec<Speaker>, Range<usize>)> {
-        let ws = words(self.text, after_cue.clone());
+        let ws = self.words_in(after_cue.clone());
         let first = ws.first()?;
         // Only white space, or a comma, may separate the cue from the speaker.
         let gap = &self.text[after_cue.start..first.range.start];
@@ -448,7 +460,7 @@ impl<'a> Actors<'a> {
 
     /// Subject-like items in a range: mentions, pronouns, role nouns, possessive groups.
     fn items(&self, range: Range<usize>) -> Vec<Item> {
-        let ws = words(self.text, range.clone());
+        let ws = self.words_in(range.clone());
         let mut out = Vec::new();
         let mut mi = self.mentions.partition_point(|m| m.full.end <= range.start);
         let mut i = 0;
@@ -635,7 +647,7 @@ fn analyse_run(
     let mut s = i;
     while s <= j
         && (is_function_word(ws[s].text(text))
-            || vocab.skip.contains(&ws[s].text(text).to_lowercase()))
+            || with_lower(ws[s].text(text), |l| vocab.skip.contains(l)))
     {
         s += 1;
     }

@@ -13,14 +13,13 @@
 use std::ops::Range;
 use std::path::Path;
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use serde::Serialize;
 
 use crate::attribute::{Actors, Speaker};
 use crate::error::{Error, Result};
 use crate::gazetteer::ActorKind;
 use crate::segment::{trim_range, Segmented};
-use crate::words::words;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CueType {
@@ -67,6 +66,7 @@ impl Cues {
         let matcher = AhoCorasick::builder()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::LeftmostLongest)
+            .kind(Some(AhoCorasickKind::DFA))
             .build(&phrases)
             .map_err(|e| Error::model(path, e.to_string()))?;
         Ok(Cues { types, matcher })
@@ -196,7 +196,7 @@ impl Extractor<'_> {
     }
 
     fn word_count(&self, r: Range<usize>) -> usize {
-        words(self.text, r).len()
+        self.actors.words_in(r).len()
     }
 
     fn push(
@@ -315,7 +315,7 @@ impl Extractor<'_> {
             }
             // Indirect speech after the cue: `SPEAKER said (that) ...`.
             let rest = after..s.end;
-            let rest_words = words(self.text, rest.clone());
+            let rest_words = self.actors.words_in(rest.clone());
             let parenthetical = self.text[attribution_end..s.end]
                 .trim_start()
                 .starts_with(',')
@@ -389,7 +389,7 @@ impl Extractor<'_> {
             return;
         };
         let head = s.start..s.start + colon;
-        let ws = words(self.text, head.clone());
+        let ws = self.actors.words_in(head.clone());
         if ws.is_empty()
             || ws.len() > 5
             || !ws.iter().all(|w| w.capitalized)

@@ -25,95 +25,85 @@ impl Word {
     }
 }
 
-fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric()
+/// The character at byte `i` and its length; ASCII without decoding.
+#[inline]
+fn char_at(text: &str, i: usize) -> (char, usize) {
+    let b = text.as_bytes()[i];
+    if b < 0x80 {
+        (b as char, 1)
+    } else {
+        let c = text[i..].chars().next().expect("index on a char boundary");
+        (c, c.len_utf8())
+    }
 }
+
+const SHORT_TITLES: &[&str] = &[
+    "Mr", "Mrs", "Ms", "Dr", "Sen", "Rep", "Gov", "Gen", "Lt", "Col", "Sgt", "Capt", "Prof", "Jr",
+    "Sr", "St", "Rev", "Adm", "Maj", "Pres", "Sec", "Atty",
+];
 
 /// Words of `text[range]`. A word is a run of letters and digits, joined across
 /// inner apostrophes, hyphens, ampersands and periods (`U.S.`, `al-Assad`,
 /// `AT&T`); a period after an abbreviation or initial stays with the word.
 pub fn words(text: &str, range: Range<usize>) -> Vec<Word> {
-    let mut out = Vec::new();
-    let s = &text[range.clone()];
-    let mut it = s.char_indices().peekable();
-    while let Some((i, c)) = it.next() {
-        if !is_word_char(c) {
+    let end = range.end;
+    let mut out = Vec::with_capacity(range.len() / 6 + 1);
+    let mut i = range.start;
+    while i < end {
+        let (c, len) = char_at(text, i);
+        if !c.is_alphanumeric() {
+            i += len;
             continue;
         }
         let start = i;
-        let mut end = i + c.len_utf8();
-        while let Some(&(j, d)) = it.peek() {
-            if is_word_char(d) {
-                end = j + d.len_utf8();
-                it.next();
+        i += len;
+        let mut w_end = i;
+        while i < end {
+            let (d, dl) = char_at(text, i);
+            if d.is_alphanumeric() {
+                i += dl;
+                w_end = i;
                 continue;
             }
             // A joiner stays only when a word character follows it.
-            if matches!(d, '\'' | '’' | '-' | '&' | '.') {
-                let after = s[j + d.len_utf8()..].chars().next();
-                if after.is_some_and(is_word_char) {
-                    end = j + d.len_utf8();
-                    it.next();
-                    continue;
-                }
+            if matches!(d, '\'' | '’' | '-' | '&' | '.')
+                && i + dl < end
+                && char_at(text, i + dl).0.is_alphanumeric()
+            {
+                i += dl;
+                continue;
             }
             break;
         }
-        let mut word_end = end;
+        let w = &text[start..w_end];
+        let mut word_end = w_end;
         let mut possessive = false;
-        let w = &s[start..end];
         for suffix in ["'s", "’s", "'S", "’S"] {
             if w.len() > suffix.len() && w.ends_with(suffix) {
-                word_end = end - suffix.len();
+                word_end = w_end - suffix.len();
                 possessive = true;
                 break;
             }
         }
-        if !possessive && (w.ends_with('\'') || w.ends_with('’')) {
-            // "the allies' position": plural possessive.
-            possessive = true;
-        }
+        let mut tail = w_end;
         // Keep the period of "Mr." and of initials / dotted acronyms ("W.", "U.S.").
-        let mut tail = end;
-        if s[end..].starts_with('.') {
-            let first_upper = w.chars().next().is_some_and(char::is_uppercase);
-            let short_title = matches!(
-                w,
-                "Mr" | "Mrs"
-                    | "Ms"
-                    | "Dr"
-                    | "Sen"
-                    | "Rep"
-                    | "Gov"
-                    | "Gen"
-                    | "Lt"
-                    | "Col"
-                    | "Sgt"
-                    | "Capt"
-                    | "Prof"
-                    | "Jr"
-                    | "Sr"
-                    | "St"
-                    | "Rev"
-                    | "Adm"
-                    | "Maj"
-                    | "Pres"
-                    | "Sec"
-                    | "Atty"
-            );
-            if short_title || (first_upper && (w.chars().count() == 1 || w.contains('.'))) {
-                tail = end + 1;
+        if tail < end && text.as_bytes()[tail] == b'.' {
+            let first_upper = c.is_uppercase();
+            if SHORT_TITLES.contains(&w) || (first_upper && (w.len() == len || w.contains('.'))) {
+                tail += 1;
                 if !possessive {
                     word_end = tail;
                 }
             }
         }
-        while it.peek().is_some_and(|&(j, _)| j < tail) {
-            it.next();
-        }
-        let next = s[tail..].chars().next();
+        i = i.max(tail);
+        let next = if tail < end {
+            Some(char_at(text, tail).0)
+        } else {
+            None
+        };
         out.push(Word {
-            range: range.start + start..range.start + word_end,
+            range: start..word_end,
             possessive,
             capitalized: c.is_uppercase(),
             punct_after: matches!(next, Some(',' | ':' | ';' | '—' | '–' | '(' | ')')),
@@ -122,127 +112,139 @@ pub fn words(text: &str, range: Range<usize>) -> Vec<Word> {
     out
 }
 
+/// Call `f` with the lower-case form of `w`, without allocating for short ASCII words.
+pub fn with_lower<R>(w: &str, f: impl FnOnce(&str) -> R) -> R {
+    let mut buf = [0u8; 48];
+    if w.len() <= buf.len() && w.is_ascii() {
+        let b = &mut buf[..w.len()];
+        b.copy_from_slice(w.as_bytes());
+        b.make_ascii_lowercase();
+        f(std::str::from_utf8(b).expect("ASCII is UTF-8"))
+    } else {
+        f(&w.to_lowercase())
+    }
+}
+
 /// Lower-case function words that are capitalised only because they start a sentence.
 pub fn is_function_word(w: &str) -> bool {
-    const FUNCTION: &[&str] = &[
-        "a",
-        "an",
-        "the",
-        "and",
-        "but",
-        "or",
-        "so",
-        "yet",
-        "for",
-        "nor",
-        "in",
-        "on",
-        "at",
-        "to",
-        "of",
-        "by",
-        "with",
-        "from",
-        "after",
-        "before",
-        "during",
-        "since",
-        "while",
-        "when",
-        "if",
-        "as",
-        "although",
-        "though",
-        "because",
-        "however",
-        "meanwhile",
-        "earlier",
-        "later",
-        "still",
-        "also",
-        "then",
-        "now",
-        "this",
-        "that",
-        "these",
-        "those",
-        "there",
-        "here",
-        "it",
-        "its",
-        "he",
-        "she",
-        "they",
-        "we",
-        "i",
-        "you",
-        "his",
-        "her",
-        "their",
-        "our",
-        "my",
-        "your",
-        "one",
-        "some",
-        "many",
-        "most",
-        "all",
-        "both",
-        "each",
-        "every",
-        "no",
-        "not",
-        "last",
-        "next",
-        "on",
-        "under",
-        "over",
-        "until",
-        "despite",
-        "instead",
-        "indeed",
-        "asked",
-        "speaking",
-        "according",
-        "yes",
-        "well",
-        "what",
-        "who",
-        "why",
-        "how",
-        "where",
-        "which",
-        "will",
-        "would",
-        "can",
-        "could",
-        "should",
-        "may",
-        "might",
-        "must",
-        "do",
-        "does",
-        "did",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "has",
-        "have",
-        "had",
-        "said",
-        "says",
-        "even",
-        "just",
-        "only",
-        "other",
-        "another",
-        "more",
-    ];
-    let lower = w.to_lowercase();
-    FUNCTION.contains(&lower.as_str())
+    with_lower(w, |l| {
+        matches!(
+            l,
+            "a" | "an"
+                | "the"
+                | "and"
+                | "but"
+                | "or"
+                | "so"
+                | "yet"
+                | "for"
+                | "nor"
+                | "in"
+                | "on"
+                | "at"
+                | "to"
+                | "of"
+                | "by"
+                | "with"
+                | "from"
+                | "after"
+                | "before"
+                | "during"
+                | "since"
+                | "while"
+                | "when"
+                | "if"
+                | "as"
+                | "although"
+                | "though"
+                | "because"
+                | "however"
+                | "meanwhile"
+                | "earlier"
+                | "later"
+                | "still"
+                | "also"
+                | "then"
+                | "now"
+                | "this"
+                | "that"
+                | "these"
+                | "those"
+                | "there"
+                | "here"
+                | "it"
+                | "its"
+                | "he"
+                | "she"
+                | "they"
+                | "we"
+                | "i"
+                | "you"
+                | "his"
+                | "her"
+                | "their"
+                | "our"
+                | "my"
+                | "your"
+                | "one"
+                | "some"
+                | "many"
+                | "most"
+                | "all"
+                | "both"
+                | "each"
+                | "every"
+                | "no"
+                | "not"
+                | "last"
+                | "next"
+                | "under"
+                | "over"
+                | "until"
+                | "despite"
+                | "instead"
+                | "indeed"
+                | "asked"
+                | "speaking"
+                | "according"
+                | "yes"
+                | "well"
+                | "what"
+                | "who"
+                | "why"
+                | "how"
+                | "where"
+                | "which"
+                | "will"
+                | "would"
+                | "can"
+                | "could"
+                | "should"
+                | "may"
+                | "might"
+                | "must"
+                | "do"
+                | "does"
+                | "did"
+                | "is"
+                | "are"
+                | "was"
+                | "were"
+                | "be"
+                | "been"
+                | "has"
+                | "have"
+                | "had"
+                | "said"
+                | "says"
+                | "even"
+                | "just"
+                | "only"
+                | "other"
+                | "another"
+                | "more"
+        )
+    })
 }
 
 #[cfg(test)]
