@@ -480,7 +480,7 @@ impl<'a> Actors<'a> {
                 }
                 if m.possessive {
                     // "Israel's foreign ministry", "Kiev's top European allies".
-                    if let Some(item) = self.possessive_group(&ws, end_word + 1, w.range.start) {
+                    if let Some(item) = self.possessive_group(ws, end_word + 1, w.range.start) {
                         i = item.1;
                         out.push(item.0);
                         continue;
