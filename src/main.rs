@@ -52,6 +52,9 @@ enum Command {
     Train(TrainArgs),
     /// Evaluate a model's classifier on labelled data.
     Eval(EvalArgs),
+    /// Evaluate statement extraction, attribution and labels against gold statements.
+    #[command(name = "eval-extraction", long_about = EVAL_EXTRACTION_HELP)]
+    EvalExtraction(EvalExtractionArgs),
     /// Rebuild a model directory from a recipe (default: models/recipe.json -> models/default).
     Rebuild(RebuildArgs),
 }
@@ -159,6 +162,9 @@ struct DataArgs {
     /// Only JSONL records whose `split` field has this value
     #[arg(long, value_name = "NAME")]
     split: Option<String>,
+    /// JSONL field that holds the label [default: label]
+    #[arg(long, value_name = "NAME")]
+    label_field: Option<String>,
 }
 
 impl DataArgs {
@@ -172,6 +178,7 @@ impl DataArgs {
                 text_col: self.text_col.clone(),
                 label_col: self.label_col.clone(),
                 split: self.split.clone(),
+                label_field: self.label_field.clone(),
             })
             .collect()
     }
@@ -238,6 +245,30 @@ struct EvalArgs {
     json: bool,
 }
 
+const EVAL_EXTRACTION_HELP: &str = "Evaluate statement extraction, attribution and labels against gold statements.
+
+--gold is JSONL, one line per statement a reader finds: {article_id, actors: [names], cue, stance,
+sentiment}, where `cue` is a verbatim substring of the statement in the article text (the format of
+the shared seed/expected.jsonl; `article_id` may be omitted when the corpus has one article).
+--corpus is the articles' JSONL ({id, text, ...}). A predicted statement matches a gold one when its
+span covers at least half of the cue's first occurrence. Reports statement recall and precision
+(over the gold articles), speaker accuracy, and stance and sentiment macro-F1 on matched statements.";
+
+#[derive(Args)]
+struct EvalExtractionArgs {
+    #[command(flatten)]
+    model: ModelArg,
+    /// Gold statements (JSONL)
+    #[arg(long, value_name = "FILE")]
+    gold: PathBuf,
+    /// Articles (JSONL with id and text); several files may be given
+    #[arg(long, value_name = "FILE", num_args = 1.., required = true)]
+    corpus: Vec<PathBuf>,
+    /// Print JSON instead of a table
+    #[arg(long)]
+    json: bool,
+}
+
 #[derive(Args)]
 struct RebuildArgs {
     #[arg(long, default_value = "models/recipe.json")]
@@ -273,6 +304,7 @@ fn run_command(cli: Cli) -> Result<u8> {
         Command::Classify(a) => score(a, true),
         Command::Train(a) => train(a),
         Command::Eval(a) => eval(a),
+        Command::EvalExtraction(a) => eval_extraction(a),
         Command::Rebuild(a) => {
             let metrics =
                 stance::recipe::build(&a.recipe, &a.shared, &a.out, |m| eprintln!("stance: {m}"))?;
@@ -546,6 +578,81 @@ fn eval(a: EvalArgs) -> Result<u8> {
     let (gold, pred) =
         stance::recipe::predict_all(&model.tokenizer, &model.valence, task, &examples)?;
     let m = stance::evaluate::metrics(&task.labels, &gold, &pred);
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&m)?);
+    } else {
+        print!("{}", m.table());
+    }
+    Ok(EXIT_OK)
+}
+
+fn eval_extraction(a: EvalExtractionArgs) -> Result<u8> {
+    use rayon::prelude::*;
+    use stance::evaluate::{extraction_metrics, GoldStatement, PredictedStatement};
+    let pipeline = Pipeline::new(Model::load(&a.model.dir())?, None, Limits::default())?;
+    let read_lines = |p: &Path| -> Result<Vec<(usize, String)>> {
+        let text = std::fs::read_to_string(p).with_context(|| format!("{}", p.display()))?;
+        Ok(text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+            .map(|(i, l)| (i + 1, l.to_string()))
+            .collect())
+    };
+    let mut gold = Vec::new();
+    for (n, line) in read_lines(&a.gold)? {
+        let g: GoldStatement =
+            serde_json::from_str(&line).with_context(|| format!("{}:{n}", a.gold.display()))?;
+        gold.push(g);
+    }
+    #[derive(serde::Deserialize)]
+    struct Art {
+        id: serde_json::Value,
+        text: String,
+    }
+    let mut articles = Vec::new();
+    for path in &a.corpus {
+        for (n, line) in read_lines(path)? {
+            let art: Art =
+                serde_json::from_str(&line).with_context(|| format!("{}:{n}", path.display()))?;
+            let id = art
+                .id
+                .as_str()
+                .map_or_else(|| art.id.to_string(), str::to_string);
+            articles.push((id, art.text));
+        }
+    }
+    if gold.iter().any(|g| g.article_id.is_none()) && articles.len() != 1 {
+        bail!(
+            "{}: gold lines without `article_id` need a corpus of exactly one article",
+            a.gold.display()
+        );
+    }
+    let wanted: std::collections::HashSet<&str> = gold
+        .iter()
+        .filter_map(|g| g.article_id.as_deref())
+        .collect();
+    let st = &pipeline.model.stance.labels;
+    let se = &pipeline.model.sentiment.labels;
+    let scored: Vec<(String, String, Vec<PredictedStatement>)> = articles
+        .into_par_iter()
+        .filter(|(id, _)| wanted.is_empty() || wanted.contains(id.as_str()))
+        .map(|(id, text)| {
+            let mut scratch = Default::default();
+            let preds = pipeline
+                .score(&text, &mut scratch)?
+                .into_iter()
+                .map(|s| PredictedStatement {
+                    range: s.statement.range,
+                    speakers: s.statement.speakers.into_iter().map(|sp| sp.name).collect(),
+                    stance: st[s.stance.label].clone(),
+                    sentiment: se[s.sentiment.label].clone(),
+                })
+                .collect();
+            Ok((id, text, preds))
+        })
+        .collect::<Result<_>>()?;
+    let m = extraction_metrics(&scored, &gold, st, se);
     if a.json {
         println!("{}", serde_json::to_string_pretty(&m)?);
     } else {

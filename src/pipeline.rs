@@ -224,67 +224,103 @@ impl Pipeline {
     }
 
     /// `classify` for one raw record: the input object plus predictions.
+    ///
+    /// The input line is kept byte for byte and the four fields are appended
+    /// before its closing brace; only when the object already has one of them
+    /// is it rebuilt (so the old values are replaced, not duplicated).
     pub fn classify_record(
         &self,
         rec: &RawRecord,
         scratch: &mut Scratch,
         out: &mut Vec<u8>,
     ) -> Result<usize, RecordError> {
-        let bytes = decode(rec)?;
-        let mut obj: serde_json::Map<String, serde_json::Value> = match &rec.txt_id {
+        let decoded = decode(rec)?;
+        let owned;
+        let line = match &rec.txt_id {
             Some(id) => {
-                let mut m = serde_json::Map::new();
-                m.insert("id".into(), id.clone().into());
-                m.insert("text".into(), bytes.into());
-                m
+                owned = serde_json::json!({"id": id, "text": decoded}).to_string();
+                owned.as_str()
             }
-            None => serde_json::from_str(bytes).map_err(|e| RecordError {
-                id: sniff_id(bytes),
-                message: json_message(&e),
-            })?,
+            None => decoded.trim(),
         };
-        let id = obj
-            .get("id")
-            .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string));
+        let parsed: ClassifyIn = serde_json::from_str(line).map_err(|e| RecordError {
+            id: sniff_id(line),
+            message: json_message(&e),
+        })?;
         let err = |message: &str| RecordError {
-            id: id.clone(),
+            id: parsed.id.clone(),
             message: message.to_string(),
         };
-        let text = match obj.get("text") {
+        if !line.starts_with('{') {
+            return Err(err("invalid record: expected a JSON object"));
+        }
+        let text = match &parsed.text {
             None => return Err(err("missing field `text`")),
-            Some(serde_json::Value::String(s)) if s.trim().is_empty() => {
-                return Err(err("empty `text`"))
-            }
-            Some(serde_json::Value::String(s))
-                if s.len() > self.limits.max_statement_bytes * 16 =>
-            {
+            Some(t) if t.trim().is_empty() => return Err(err("empty `text`")),
+            Some(t) if t.len() > self.limits.max_statement_bytes * 16 => {
                 return Err(err(
                     "`text` longer than the classify limit (16 × --max-statement-bytes)",
                 ))
             }
-            Some(serde_json::Value::String(s)) => s.clone(),
-            Some(_) => return Err(err("`text` must be a string")),
+            Some(t) => t,
         };
         let (stance, sentiment) = self
-            .classify(&text, scratch)
+            .classify(text, scratch)
             .map_err(|e| err(&e.to_string()))?;
-        let scores = |labels: &[String], p: &Prediction| -> serde_json::Value {
-            labels
-                .iter()
-                .zip(&p.probs)
-                .map(|(l, &v)| (l.clone(), round4(v).into()))
-                .collect::<serde_json::Map<_, _>>()
-                .into()
+        let added = Added {
+            stance: &self.model.stance.labels[stance.label],
+            stance_scores: Scores(&self.model.stance.labels, &stance.probs),
+            sentiment: &self.model.sentiment.labels[sentiment.label],
+            sentiment_scores: Scores(&self.model.sentiment.labels, &sentiment.probs),
         };
-        let (st, se) = (&self.model.stance.labels, &self.model.sentiment.labels);
-        obj.insert("stance".into(), st[stance.label].clone().into());
-        obj.insert("stance_scores".into(), scores(st, &stance));
-        obj.insert("sentiment".into(), se[sentiment.label].clone().into());
-        obj.insert("sentiment_scores".into(), scores(se, &sentiment));
-        serde_json::to_writer(&mut *out, &obj).expect("serialising to memory");
+        if parsed.stance.is_none()
+            && parsed.stance_scores.is_none()
+            && parsed.sentiment.is_none()
+            && parsed.sentiment_scores.is_none()
+        {
+            let body = line
+                .strip_suffix('}')
+                .expect("a parsed JSON object ends with }");
+            out.extend_from_slice(body.as_bytes());
+            out.push(b',');
+            let start = out.len();
+            serde_json::to_writer(&mut *out, &added).expect("serialising to memory");
+            out.remove(start); // the added object's own '{'
+        } else {
+            let mut obj: serde_json::Map<String, serde_json::Value> =
+                serde_json::from_str(line).map_err(|e| err(&json_message(&e)))?;
+            if let serde_json::Value::Object(fields) =
+                serde_json::to_value(&added).expect("serialises")
+            {
+                obj.extend(fields);
+            }
+            serde_json::to_writer(&mut *out, &obj).expect("serialising to memory");
+        }
         out.push(b'\n');
         Ok(1)
     }
+}
+
+/// What `classify` reads of a record; other fields are skipped unparsed.
+#[derive(Deserialize)]
+struct ClassifyIn<'a> {
+    #[serde(default, deserialize_with = "id_string")]
+    id: Option<String>,
+    #[serde(default, borrow)]
+    text: Option<Cow<'a, str>>,
+    stance: Option<serde::de::IgnoredAny>,
+    stance_scores: Option<serde::de::IgnoredAny>,
+    sentiment: Option<serde::de::IgnoredAny>,
+    sentiment_scores: Option<serde::de::IgnoredAny>,
+}
+
+/// The fields `classify` adds.
+#[derive(Serialize)]
+struct Added<'a> {
+    stance: &'a str,
+    stance_scores: Scores<'a>,
+    sentiment: &'a str,
+    sentiment_scores: Scores<'a>,
 }
 
 fn argmax(v: &[f32]) -> usize {

@@ -57,6 +57,9 @@ pub struct DataSpec {
     /// Only records whose `split` field equals this (JSONL).
     #[serde(default)]
     pub split: Option<String>,
+    /// JSONL field holding the label (default `label`).
+    #[serde(default)]
+    pub label_field: Option<String>,
 }
 
 /// Parse `a=b,c=d`.
@@ -149,13 +152,18 @@ pub fn read_examples(spec: &DataSpec) -> Result<Vec<Example>> {
                     Some(_) => return Err(Error::data(path, n, "`text` must be a string")),
                     None => return Err(Error::data(path, n, "missing `text`")),
                 };
-                let label = match v.get("label") {
+                let field = spec.label_field.as_deref().unwrap_or("label");
+                let label = match v.get(field) {
                     Some(serde_json::Value::String(s)) => s.clone(),
                     Some(serde_json::Value::Number(x)) => x.to_string(),
                     Some(_) => {
-                        return Err(Error::data(path, n, "`label` must be a string or number"))
+                        return Err(Error::data(
+                            path,
+                            n,
+                            format!("`{field}` must be a string or number"),
+                        ))
                     }
-                    None => return Err(Error::data(path, n, "missing `label`")),
+                    None => return Err(Error::data(path, n, format!("missing `{field}`"))),
                 };
                 push(text, label, n)?;
             }
@@ -399,6 +407,7 @@ mod tests {
             text_col: None,
             label_col: None,
             split: None,
+            label_field: None,
         }
     }
 
