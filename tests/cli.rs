@@ -448,3 +448,55 @@ fn train_writes_a_loadable_model_and_rejects_bad_data() {
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("invalid hyperparameter alpha = -1"));
 }
+
+#[test]
+fn huge_article_is_scored_within_limits() {
+    // A 50 MB article: many paragraphs with quotes, plus one 100,000-character sentence.
+    let para = "\"We are ready to talk,\" Angela Merkel said on Monday. The Kremlin said the offer was a trick.\n\n";
+    let mut text = para.repeat(50_000_000 / para.len());
+    text.push_str(&"blah ".repeat(20_000));
+    let line = serde_json::to_vec(&serde_json::json!({"id": "huge", "text": text})).unwrap();
+    let out = stance(&["score", "-q"], Some(&line));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let n = out.stdout.iter().filter(|&&b| b == b'\n').count();
+    assert_eq!(n, 2 * (50_000_000 / para.len()));
+}
+
+#[test]
+fn interrupted_run_leaves_previous_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_path = dir.path().join("out.jsonl");
+    std::fs::write(&out_path, "previous\n").unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_stance"))
+        .args(["score", "-q", "-o", out_path.to_str().unwrap()])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(&corpus(50)).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    // SAFETY: sending a signal to our own child process.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(std::fs::read_to_string(&out_path).unwrap(), "previous\n");
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names.len(), 1, "temporary file removed: {names:?}");
+}
