@@ -83,6 +83,14 @@ impl LinearModel {
     }
 }
 
+/// Index of the largest value; the first one wins ties, so results never
+/// depend on anything but the scores.
+pub fn argmax(v: &[f32]) -> usize {
+    v.iter()
+        .enumerate()
+        .fold(0, |best, (i, &x)| if x > v[best] { i } else { best })
+}
+
 fn softmax(v: &mut [f32]) {
     let max = v.iter().copied().fold(f32::NEG_INFINITY, f32::max);
     let mut sum = 0.0;

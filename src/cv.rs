@@ -70,9 +70,7 @@ pub fn cross_validate(
             .iter()
             .map(|ids| {
                 model.predict(ids, valence, &mut s, &mut p);
-                p.iter()
-                    .enumerate()
-                    .fold(0, |b, (i, &x)| if x > p[b] { i } else { b })
+                crate::classify::argmax(&p)
             })
             .collect();
         reports.push(metrics(labels, &test_y, &pred));

@@ -8,7 +8,7 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
 
 use crate::attribute::Actors;
-use crate::classify::TaskModel;
+use crate::classify::{argmax, TaskModel};
 use crate::error::{Error, Result};
 use crate::extract::{extract, Limits, Statement, StatementKind};
 use crate::gazetteer::Gazetteer;
@@ -321,13 +321,6 @@ struct Added<'a> {
     stance_scores: Scores<'a>,
     sentiment: &'a str,
     sentiment_scores: Scores<'a>,
-}
-
-fn argmax(v: &[f32]) -> usize {
-    // First maximum wins, so ties resolve the same way on every run.
-    v.iter()
-        .enumerate()
-        .fold(0, |best, (i, &x)| if x > v[best] { i } else { best })
 }
 
 fn round4(v: f32) -> f64 {

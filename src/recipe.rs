@@ -93,9 +93,7 @@ pub fn predict_all(
         .iter()
         .map(|ids| {
             model.predict(ids, valence, &mut s, &mut p);
-            p.iter()
-                .enumerate()
-                .fold(0, |b, (i, &x)| if x > p[b] { i } else { b })
+            crate::classify::argmax(&p)
         })
         .collect();
     Ok((gold, pred))

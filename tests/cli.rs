@@ -8,15 +8,21 @@ use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
-fn stance(args: &[&str], stdin: Option<&[u8]>) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_stance"));
-    cmd.args(args)
+/// Start the binary with piped standard streams, from the repository root.
+fn spawn(args: &[&str]) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_stance"))
+        .args(args)
         .env_remove("STANCE_MODEL")
-        .current_dir(env!("CARGO_MANIFEST_DIR"));
-    cmd.stdin(Stdio::piped())
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().unwrap();
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+fn stance(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut child = spawn(args);
     let mut pipe = child.stdin.take().unwrap();
     if let Some(input) = stdin {
         pipe.write_all(input).unwrap();
@@ -284,14 +290,7 @@ fn output_file_is_written_whole() {
 #[test]
 fn broken_pipe_is_success() {
     let input = corpus(200);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_stance"))
-        .args(["score", "-q"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn(&["score", "-q"]);
     let mut stdin = child.stdin.take().unwrap();
     let feeder = std::thread::spawn(move || {
         let _ = stdin.write_all(&input);
@@ -471,14 +470,7 @@ fn interrupted_run_leaves_previous_output() {
     let dir = tempfile::tempdir().unwrap();
     let out_path = dir.path().join("out.jsonl");
     std::fs::write(&out_path, "previous\n").unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_stance"))
-        .args(["score", "-q", "-o", out_path.to_str().unwrap()])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn(&["score", "-q", "-o", out_path.to_str().unwrap()]);
     let mut stdin = child.stdin.take().unwrap();
     stdin.write_all(&corpus(50)).unwrap();
     std::thread::sleep(std::time::Duration::from_millis(500));
