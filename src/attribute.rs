@@ -506,15 +506,16 @@ impl<'a> Actors<'a> {
             } else if matches!(t, "the" | "The" | "a" | "A") {
                 // "the president", "the prime minister", "a spokesman".
                 let mut j = i + 1;
-                while j < ws.len()
-                    && !ws[j].capitalized
-                    && self.vocab.is_title(ws[j].text(self.text))
-                    && !self.vocab.is_role(ws[j].text(self.text))
-                {
+                // Modifiers before the role noun: "the former prime minister", "the British producer".
+                while j < ws.len() && !self.vocab.is_role(ws[j].text(self.text)) && {
+                    let t = ws[j].text(self.text);
+                    (!ws[j].capitalized && self.vocab.is_title(t)) || self.vocab.is_demonym(t)
+                } {
                     j += 1;
                 }
                 if let Some(r) = ws.get(j).filter(|r| self.vocab.is_role(r.text(self.text))) {
-                    let role = self.text[ws[i + 1].range.start..r.range.end].to_lowercase();
+                    // Matched against earlier titles by its head noun.
+                    let role = r.text(self.text).to_lowercase();
                     out.push(Item {
                         range: w.range.start..r.range.end,
                         what: ItemKind::Role(role),
@@ -615,6 +616,9 @@ fn title_before(text: &str, ws: &[Word], i: usize, vocab: &NameVocab) -> (usize,
             && (ws[k - 1].capitalized && !is_function_word(t) || vocab.is_demonym(t))
         {
             k -= 1;
+        } else if role_end.is_some() && t == "of" && k >= 2 && vocab.is_title(ws[k - 2].text(text))
+        {
+            k -= 1; // "Secretary of State John Kerry"
         } else {
             break;
         }

@@ -449,6 +449,34 @@ impl Extractor<'_> {
                 }
             }
         }
+        // `"A." "B," she added.`: a quote directly before an attributed one, with
+        // nothing but punctuation between, shares its speaker. Right to left, so
+        // chains of such quotes all reach the attribution.
+        for q in (0..self.seg.quotes.len()).rev() {
+            let quote = &self.seg.quotes[q];
+            if self.used[q] || self.word_count(quote.inner.clone()) < 4 {
+                continue;
+            }
+            let para_end = self.seg.paragraphs[quote.paragraph].end;
+            let next = self
+                .out
+                .iter()
+                .filter(|st| {
+                    st.kind == StatementKind::Direct
+                        && st.range.start >= quote.outer.end
+                        && st.range.end <= para_end
+                })
+                .min_by_key(|st| st.range.start)
+                .filter(|st| {
+                    !self.text[quote.outer.end..st.range.start]
+                        .chars()
+                        .any(char::is_alphanumeric)
+                })
+                .cloned();
+            if let Some(next) = next {
+                self.push_quote(q, next.speakers, "");
+            }
+        }
     }
 }
 

@@ -149,3 +149,35 @@ fn relays_and_unknown_speakers() {
     // Scare quotes without a speaker are not statements.
     assert!(statements("The so-called \"peace plan\" was published on Friday.").is_empty());
 }
+
+#[test]
+fn quotes_before_an_attributed_quote_share_its_speaker() {
+    let text = "Producer Kevin Wallace spoke on Monday. \"It will be like nothing they have ever seen before.\" \"We could not get a theatre in time,\" added the British producer.";
+    let s = statements(text);
+    let got: Vec<_> = s.iter().map(|(w, t)| (w.clone(), t.as_str())).collect();
+    assert_eq!(
+        got,
+        [
+            (
+                names(&["Kevin Wallace"]),
+                "It will be like nothing they have ever seen before."
+            ),
+            (
+                names(&["Kevin Wallace"]),
+                "We could not get a theatre in time"
+            ),
+        ]
+    );
+}
+
+#[test]
+fn participle_cues_attribute_to_the_clause_subject() {
+    let text = "Secretary of State John Kerry defended the plan on Tuesday, saying the hope is to change the calculation.";
+    assert_eq!(
+        one(text),
+        (
+            names(&["John Kerry"]),
+            "the hope is to change the calculation".into()
+        )
+    );
+}
