@@ -190,8 +190,9 @@ impl Model {
             m.featurizer.build_index();
             Ok(m)
         };
-        let stance = task("stance")?;
-        let sentiment = task("sentiment")?;
+        // The two task files are the bulk of loading (checksum and JSON parse): in parallel.
+        let (stance, sentiment) = rayon::join(|| task("stance"), || task("sentiment"));
+        let (stance, sentiment) = (stance?, sentiment?);
         Ok(Model {
             dir: dir.to_path_buf(),
             manifest,
