@@ -419,6 +419,8 @@ impl Extractor<'_> {
     /// Unattributed quotes that continue the last direct statement of their paragraph
     /// (or of the previous paragraph when they open theirs) take its speakers.
     fn continuations(&mut self) {
+        // Gaps longer than this are never bridged: it bounds the work on huge paragraphs.
+        const MAX_GAP: usize = 2_000;
         for q in 0..self.seg.quotes.len() {
             let quote = &self.seg.quotes[q];
             if self.used[q] || self.word_count(quote.inner.clone()) < 4 {
@@ -426,9 +428,15 @@ impl Extractor<'_> {
             }
             let para = &self.seg.paragraphs[quote.paragraph];
             let opens_para = quote.outer.start == para.start;
+            // Statements are pushed in text order, so the last direct one ending before
+            // the quote is found by a backward scan that stops at the gap limit.
             let prev = self
                 .out
                 .iter()
+                .rev()
+                .take_while(|st| {
+                    st.range.end + MAX_GAP >= quote.outer.start || st.range.end > quote.outer.start
+                })
                 .filter(|st| st.kind == StatementKind::Direct && st.range.end <= quote.outer.start)
                 .max_by_key(|st| st.range.end)
                 .filter(|st| {
@@ -452,21 +460,22 @@ impl Extractor<'_> {
         // `"A." "B," she added.`: a quote directly before an attributed one, with
         // nothing but punctuation between, shares its speaker. Right to left, so
         // chains of such quotes all reach the attribution.
+        let mut direct: Vec<(usize, usize)> = (0..self.out.len())
+            .filter(|&i| self.out[i].kind == StatementKind::Direct)
+            .map(|i| (self.out[i].range.start, i))
+            .collect();
+        direct.sort_unstable();
         for q in (0..self.seg.quotes.len()).rev() {
             let quote = &self.seg.quotes[q];
             if self.used[q] || self.word_count(quote.inner.clone()) < 4 {
                 continue;
             }
             let para_end = self.seg.paragraphs[quote.paragraph].end;
-            let next = self
-                .out
-                .iter()
-                .filter(|st| {
-                    st.kind == StatementKind::Direct
-                        && st.range.start >= quote.outer.end
-                        && st.range.end <= para_end
-                })
-                .min_by_key(|st| st.range.start)
+            let k = direct.partition_point(|&(start, _)| start < quote.outer.end);
+            let next = direct
+                .get(k)
+                .map(|&(_, i)| &self.out[i])
+                .filter(|st| st.range.end <= para_end && st.range.start - quote.outer.end <= 16)
                 .filter(|st| {
                     !self.text[quote.outer.end..st.range.start]
                         .chars()
@@ -474,7 +483,13 @@ impl Extractor<'_> {
                 })
                 .cloned();
             if let Some(next) = next {
+                let at = self.out.len();
                 self.push_quote(q, next.speakers, "");
+                if self.out.len() > at {
+                    let pos =
+                        direct.partition_point(|&(start, _)| start < self.out[at].range.start);
+                    direct.insert(pos, (self.out[at].range.start, at));
+                }
             }
         }
     }
