@@ -262,6 +262,19 @@ impl<'a> Actors<'a> {
             }
             i = j + 1;
         }
+        // A title phrase may reach back over the previous mention ("Xi leader Tusk"):
+        // cut it at the next word after that mention, so mentions stay ordered and
+        // disjoint, as the lookups' binary searches require.
+        let mut prev_end = 0;
+        for m in &mut mentions {
+            if m.full.start < prev_end {
+                let k = ws.partition_point(|w| w.range.start < prev_end);
+                m.full.start = ws.get(k).map_or(m.name_range.start, |w| {
+                    w.range.start.min(m.name_range.start)
+                });
+            }
+            prev_end = m.full.end;
+        }
         let mut actors = Actors {
             text,
             ws,
