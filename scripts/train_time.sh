@@ -20,8 +20,12 @@ for i, l in enumerate(open(f'{shared}/data/stance/un_quadclass_en.tsv', encoding
         t, lab = l.rstrip('\n').split('\t'); rows.append((t, uq[lab]))
 for l in open('data/statements/train.jsonl', encoding='utf-8'):
     r = json.loads(l); rows.append((r['text'], r['stance']))
-for l in open(f'{shared}/data/sentiment/newsmtsc_train.jsonl', encoding='utf-8'):
-    r = json.loads(l); rows.append((r['sentence_normalized'], 'neutral'))
+for split in ('dev', 'test', 'extra_neutral'):
+    for l in open(f'data/statements/{split}.jsonl', encoding='utf-8'):
+        r = json.loads(l); rows.append((r['text'], r['stance']))
+for name in ('newsmtsc_train', 'newsmtsc_devtest_rw'):
+    for l in open(f'{shared}/data/sentiment/{name}.jsonl', encoding='utf-8'):
+        r = json.loads(l); rows.append((r['sentence_normalized'], 'neutral'))
 seen, n = set(), 0
 with open(out, 'w', encoding='utf-8') as f:
     for t, lab in rows:
@@ -30,6 +34,8 @@ with open(out, 'w', encoding='utf-8') as f:
         seen.add(t); n += 1
         f.write(json.dumps({'text': t, 'label': lab}) + '\n')
 print(f'{n} sentences', file=sys.stderr)
+if n < 20000:
+    sys.exit(f'only {n} distinct sentences found; the benchmark needs 20,000')
 PY
 cargo build --release -q
 for mf in 10000 20000; do

@@ -1,7 +1,8 @@
 //! Stage 6: classification.
 //!
-//! Training goes through linfa (multinomial logistic regression, or
-//! multinomial naive Bayes) on a dense matrix; the fitted parameters are then
+//! Training fits linfa-logistic's multinomial logistic regression objective
+//! over sparse rows ([`crate::logistic`]; linfa's own dense `fit` and linfa's
+//! multinomial naive Bayes are the other backends); the fitted parameters are
 //! kept as a plain linear model, so inference is a sparse dot product over
 //! the features a text actually has, followed by a softmax.
 
@@ -12,13 +13,18 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::featurize::{Featurizer, FeaturizerParams, SparseVec, Valence};
+use crate::logistic::{self, SparseRows};
 
 /// The learning algorithm behind a linear model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum Backend {
-    /// linfa multinomial logistic regression (L2-regularised).
+    /// Multinomial logistic regression (L2): linfa-logistic's objective and
+    /// L-BFGS solver, evaluated over the non-zero features only.
     Logistic,
+    /// The same model through linfa-logistic's own `fit` on a dense matrix
+    /// (memory and time grow with rows × features; for cross-checking).
+    LogisticDense,
     /// linfa multinomial naive Bayes (its log-probabilities form a linear model).
     NaiveBayes,
 }
@@ -203,22 +209,45 @@ pub fn fit(
     }
     let featurizer = Featurizer::fit(params.featurizer.clone(), docs)?;
     let dim = featurizer.dim();
-    let mut x = Array2::<f32>::zeros((docs.len(), dim));
-    let mut scratch = Vec::new();
-    for (r, ids) in docs.iter().enumerate() {
-        featurizer.transform(ids, valence, &mut scratch);
-        for &(i, v) in &scratch {
-            x[[r, i as usize]] = v;
-        }
-    }
-    let y = Array1::from_iter(targets.iter().copied());
     let k = labels.len();
+    let mut rows = SparseRows::new();
+    let mut scratch = Vec::new();
+    for ids in docs {
+        featurizer.transform(ids, valence, &mut scratch);
+        rows.push_row(scratch.iter().copied());
+    }
     let (weights, intercept, classes) = match params.backend {
         Backend::Logistic => {
+            let f = logistic::fit(
+                &rows,
+                targets,
+                dim,
+                k,
+                params.alpha,
+                params.max_iterations,
+                GRADIENT_TOLERANCE,
+            )?;
+            let w = Array2::from_shape_vec((dim, k), f.weights.iter().map(|&v| v as f32).collect())
+                .expect("dim × k weights");
+            let b = Array1::from_iter(f.intercept.iter().map(|&v| v as f32));
+            // Absent classes keep zero weights here; the expansion below
+            // still gives them the losing intercept.
+            let mut present = vec![false; k];
+            targets.iter().for_each(|&t| present[t] = true);
+            let classes: Vec<usize> = (0..k).filter(|&c| present[c]).collect();
+            let w = w.select(ndarray::Axis(1), &classes);
+            let b = b.select(ndarray::Axis(0), &classes);
+            (w, b, classes)
+        }
+        Backend::LogisticDense => {
             let model = linfa_logistic::MultiLogisticRegression::<f32>::default()
                 .alpha(params.alpha as f32)
                 .max_iterations(params.max_iterations)
-                .fit(&Dataset::new(x, y))
+                .gradient_tolerance(GRADIENT_TOLERANCE as f32)
+                .fit(&Dataset::new(
+                    dense(&rows, dim),
+                    Array1::from(targets.to_vec()),
+                ))
                 .map_err(|e| Error::Training(e.to_string()))?;
             (
                 model.params().clone(),
@@ -226,7 +255,11 @@ pub fn fit(
                 model.classes().to_vec(),
             )
         }
-        Backend::NaiveBayes => naive_bayes(params.alpha, x, y, k)?,
+        Backend::NaiveBayes => naive_bayes(
+            params.alpha,
+            dense(&rows, dim),
+            Array1::from(targets.to_vec()),
+        )?,
     };
     // linfa orders classes by value; expand to the full label set (absent classes never win).
     let mut w = vec![0.0f32; dim * k];
@@ -253,9 +286,22 @@ pub fn fit(
 
 type Fitted = (Array2<f32>, Array1<f32>, Vec<usize>);
 
+/// linfa-logistic's default gradient-norm tolerance.
+const GRADIENT_TOLERANCE: f64 = 1e-4;
+
+fn dense(rows: &SparseRows, dim: usize) -> Array2<f32> {
+    let mut x = Array2::<f32>::zeros((rows.nrows(), dim));
+    for r in 0..rows.nrows() {
+        for (j, v) in rows.row(r) {
+            x[[r, j]] = v as f32;
+        }
+    }
+    x
+}
+
 /// Multinomial naive Bayes via linfa-bayes, read back as log-probabilities:
 /// log P(c | x) = log P(c) + Σ x_i log P(i | c) + const, a linear model in x.
-fn naive_bayes(alpha: f64, x: Array2<f32>, y: Array1<usize>, k: usize) -> Result<Fitted> {
+fn naive_bayes(alpha: f64, x: Array2<f32>, y: Array1<usize>) -> Result<Fitted> {
     use linfa_bayes::{MultinomialNbParams, NaiveBayes};
     let dim = x.ncols();
     let dataset = Dataset::new(x.mapv(f64::from), y);
@@ -263,7 +309,6 @@ fn naive_bayes(alpha: f64, x: Array2<f32>, y: Array1<usize>, k: usize) -> Result
     // statistics to stderr; silence stderr for the duration of the fit.
     let model = with_stderr_silenced(|| MultinomialNbParams::new().alpha(alpha).fit(&dataset))
         .map_err(|e| Error::Training(e.to_string()))?;
-    let _ = k;
     // The joint log-likelihood is linear in x: its value at 0 is the log prior,
     // and at each unit vector e_f the prior plus log P(f | c). Probe in blocks.
     let jll = |x: &Array2<f64>| {
@@ -344,6 +389,24 @@ mod tests {
         m.predict(&[4, 3], &Valence::default(), &mut s, &mut out);
         assert!(out[1] > 0.5, "{out:?}");
         assert!((out.iter().sum::<f32>() - 1.0).abs() < 1e-5);
+    }
+
+    #[test]
+    fn sparse_and_dense_logistic_predict_alike() {
+        let (docs, y) = toy();
+        let labels = vec!["a".to_string(), "b".to_string(), "c".to_string()];
+        let mut p = TrainParams::default().check().unwrap();
+        let sparse = fit(&p, "t", &labels, &docs, &y, &Valence::default()).unwrap();
+        p.backend = Backend::LogisticDense;
+        let dense = fit(&p, "t", &labels, &docs, &y, &Valence::default()).unwrap();
+        let (mut s, mut a, mut b) = (Vec::new(), Vec::new(), Vec::new());
+        for text in [&[1u32, 2][..], &[3, 4], &[1, 4, 11], &[12]] {
+            sparse.predict(text, &Valence::default(), &mut s, &mut a);
+            dense.predict(text, &Valence::default(), &mut s, &mut b);
+            for (x, z) in a.iter().zip(&b) {
+                assert!((x - z).abs() < 0.02, "{text:?}: {a:?} vs {b:?}");
+            }
+        }
     }
 
     #[test]

@@ -18,6 +18,7 @@ pub mod extract;
 pub mod featurize;
 pub mod gazetteer;
 pub mod input;
+pub mod logistic;
 pub mod model;
 pub mod pipeline;
 pub mod recipe;

@@ -2,6 +2,7 @@
 //! tokenize, classify, and serialise the output lines.
 
 use std::borrow::Cow;
+use std::ops::Range;
 use std::path::Path;
 
 use serde::ser::SerializeMap;
@@ -125,8 +126,21 @@ impl Pipeline {
 
     /// Stance and sentiment of one text.
     pub fn classify(&self, text: &str, scratch: &mut Scratch) -> Result<(Prediction, Prediction)> {
+        self.classify_targeted(text, &[], scratch)
+    }
+
+    /// [`Pipeline::classify`] with target mentions (byte ranges, sorted,
+    /// disjoint, on character boundaries), encoded as in training.
+    pub fn classify_targeted(
+        &self,
+        text: &str,
+        targets: &[Range<usize>],
+        scratch: &mut Scratch,
+    ) -> Result<(Prediction, Prediction)> {
         scratch.ids.clear();
-        self.model.tokenizer.encode_into(text, &mut scratch.ids)?;
+        self.model
+            .tokenizer
+            .encode_with_targets(text, targets, &mut scratch.ids)?;
         Ok((
             self.predict(&self.model.stance, scratch),
             self.predict(&self.model.sentiment, scratch),
@@ -264,8 +278,10 @@ impl Pipeline {
             }
             Some(t) => t,
         };
+        let targets =
+            check_targets(text, parsed.targets.as_deref().unwrap_or(&[])).map_err(|m| err(&m))?;
         let (stance, sentiment) = self
-            .classify(text, scratch)
+            .classify_targeted(text, &targets, scratch)
             .map_err(|e| err(&e.to_string()))?;
         let added = Added {
             stance: &self.model.stance.labels[stance.label],
@@ -308,10 +324,34 @@ struct ClassifyIn<'a> {
     id: Option<String>,
     #[serde(default, borrow)]
     text: Option<Cow<'a, str>>,
+    /// Byte offsets `[start, end]` of the mentions the sentiment is about.
+    #[serde(default)]
+    targets: Option<Vec<[usize; 2]>>,
     stance: Option<serde::de::IgnoredAny>,
     stance_scores: Option<serde::de::IgnoredAny>,
     sentiment: Option<serde::de::IgnoredAny>,
     sentiment_scores: Option<serde::de::IgnoredAny>,
+}
+
+/// Target offsets as sorted ranges, or why they cannot be used.
+fn check_targets(
+    text: &str,
+    targets: &[[usize; 2]],
+) -> std::result::Result<Vec<Range<usize>>, String> {
+    let mut ranges: Vec<Range<usize>> = targets.iter().map(|&[s, e]| s..e).collect();
+    ranges.sort_by_key(|r| (r.start, r.end));
+    for (i, r) in ranges.iter().enumerate() {
+        if r.start >= r.end || !text.is_char_boundary(r.start) || !text.is_char_boundary(r.end) {
+            return Err(format!(
+                "target [{}, {}] is not a non-empty span of `text` on character boundaries",
+                r.start, r.end
+            ));
+        }
+        if i > 0 && ranges[i - 1].end > r.start {
+            return Err(format!("targets overlap at byte {}", r.start));
+        }
+    }
+    Ok(ranges)
 }
 
 /// The fields `classify` adds.

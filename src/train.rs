@@ -5,8 +5,10 @@
 //! - `tsv` / `csv`: columns chosen by name or index, header optional;
 //! - `conflibert`: `sentence<TAB>label` without header (labels 0-4);
 //! - `quadclass`: UN QuadClass TSV with header `en<TAB>QuadClass`;
-//! - `newsmtsc`: NewsMTSC JSONL; a sentence whose targets all share one
-//!   polarity becomes one example (2 negative, 4 neutral, 6 positive).
+//! - `newsmtsc`: NewsMTSC JSONL (polarity 2 negative, 4 neutral, 6 positive):
+//!   one example per sentence and polarity, with the mentions of the targets
+//!   that have it as [`Example::targets`], so a sentence whose targets
+//!   disagree yields one example per side instead of a conflict.
 //!
 //! Label mappings (`--map 1=conciliatory,3=hardline`) rename raw labels;
 //! a raw label mapped to `-` is dropped.
@@ -37,6 +39,10 @@ pub enum DataFormat {
 pub struct Example {
     pub text: String,
     pub label: String,
+    /// Byte ranges of the mentions the label is about (sorted, disjoint);
+    /// each is marked with [`crate::tokenize::TARGET_ID`] when encoded. Empty:
+    /// the label is about the whole text.
+    pub targets: Vec<std::ops::Range<usize>>,
     pub path: PathBuf,
     pub line: usize,
 }
@@ -86,7 +92,11 @@ pub fn read_examples(spec: &DataSpec) -> Result<Vec<Example>> {
         Error::data(path, line, "invalid UTF-8")
     })?;
     let mut out = Vec::new();
-    let mut push = |text: String, raw: String, line: usize| -> Result<()> {
+    let mut push = |text: String,
+                    raw: String,
+                    targets: Vec<std::ops::Range<usize>>,
+                    line: usize|
+     -> Result<()> {
         let label = match spec.map.get(&raw) {
             Some(l) if l == "-" => return Ok(()),
             Some(l) => l.clone(),
@@ -101,6 +111,7 @@ pub fn read_examples(spec: &DataSpec) -> Result<Vec<Example>> {
         out.push(Example {
             text,
             label,
+            targets,
             path: path.clone(),
             line,
         });
@@ -133,17 +144,10 @@ pub fn read_examples(spec: &DataSpec) -> Result<Vec<Example>> {
                     let text = v["sentence_normalized"]
                         .as_str()
                         .ok_or_else(|| Error::data(path, n, "missing `sentence_normalized`"))?;
-                    let pols: Vec<f64> = v["targets"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .filter_map(|t| t["polarity"].as_f64())
-                        .collect();
-                    let Some(&first) = pols.first() else {
-                        return Err(Error::data(path, n, "no target polarity"));
-                    };
-                    if pols.iter().all(|&p| p == first) {
-                        push(text.to_string(), format!("{first}"), n)?;
+                    let by_polarity = newsmtsc_targets(text, &v["targets"])
+                        .map_err(|m| Error::data(path, n, m))?;
+                    for (polarity, targets) in by_polarity {
+                        push(text.to_string(), polarity, targets, n)?;
                     }
                     continue;
                 }
@@ -165,7 +169,7 @@ pub fn read_examples(spec: &DataSpec) -> Result<Vec<Example>> {
                     }
                     None => return Err(Error::data(path, n, format!("missing `{field}`"))),
                 };
-                push(text, label, n)?;
+                push(text, label, Vec::new(), n)?;
             }
             DataFormat::Conflibert | DataFormat::Quadclass | DataFormat::Tsv | DataFormat::Csv => {
                 let fields: Vec<&str> = line.split(delim).collect();
@@ -210,17 +214,90 @@ pub fn read_examples(spec: &DataSpec) -> Result<Vec<Example>> {
                         format!("expected at least {} columns", tc.max(lc) + 1),
                     ));
                 };
-                push(t.trim().to_string(), l.trim().to_string(), n)?;
+                push(t.trim().to_string(), l.trim().to_string(), Vec::new(), n)?;
             }
         }
     }
     Ok(out)
 }
 
+type Spans = Vec<std::ops::Range<usize>>;
+
+/// NewsMTSC targets grouped by polarity: `(raw label, byte ranges)`, ranges
+/// sorted and merged. Offsets in the file count characters; each mention must
+/// match the text it points at.
+fn newsmtsc_targets(
+    text: &str,
+    targets: &serde_json::Value,
+) -> std::result::Result<Vec<(String, Spans)>, String> {
+    let targets = targets
+        .as_array()
+        .filter(|t| !t.is_empty())
+        .ok_or("no `targets`")?;
+    // char offset -> byte offset, with one past the end.
+    let bytes: Vec<usize> = text
+        .char_indices()
+        .map(|(b, _)| b)
+        .chain([text.len()])
+        .collect();
+    let mut groups: BTreeMap<String, Spans> = BTreeMap::new();
+    for (i, t) in targets.iter().enumerate() {
+        let polarity = t["polarity"]
+            .as_f64()
+            .ok_or_else(|| format!("target {i}: missing `polarity`"))?;
+        let span = (t["from"].as_u64(), t["to"].as_u64());
+        let (Some(from), Some(to)) = span else {
+            return Err(format!("target {i}: missing `from`/`to`"));
+        };
+        let range = match (bytes.get(from as usize), bytes.get(to as usize)) {
+            (Some(&a), Some(&b)) if a < b => a..b,
+            _ => {
+                return Err(format!(
+                    "target {i}: offsets {from}..{to} outside the sentence"
+                ))
+            }
+        };
+        if let Some(m) = t["mention"].as_str() {
+            if text[range.clone()] != *m {
+                return Err(format!(
+                    "target {i}: offsets {from}..{to} hold {:?}, not the mention {m:?}",
+                    &text[range]
+                ));
+            }
+        }
+        groups.entry(format!("{polarity}")).or_default().push(range);
+    }
+    Ok(groups
+        .into_iter()
+        .map(|(polarity, mut ranges)| {
+            ranges.sort_by_key(|r| (r.start, r.end));
+            let mut merged: Spans = Vec::new();
+            for r in ranges {
+                match merged.last_mut() {
+                    Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+                    _ => merged.push(r),
+                }
+            }
+            (polarity, merged)
+        })
+        .collect())
+}
+
+impl Example {
+    /// What makes two examples the same input: the text, and the targets when it has any.
+    fn key(&self) -> String {
+        if self.targets.is_empty() {
+            self.text.trim().to_string()
+        } else {
+            format!("{}\u{0}{:?}", self.text, self.targets)
+        }
+    }
+}
+
 /// Check examples before any training: every label known, no conflicting
 /// duplicates, enough examples per class.
 pub fn validate(examples: &[Example], labels: &[String], min_per_class: usize) -> Result<()> {
-    let mut seen: HashMap<&str, &Example> = HashMap::new();
+    let mut seen: HashMap<String, &Example> = HashMap::new();
     for ex in examples {
         if !labels.contains(&ex.label) {
             return Err(Error::data(
@@ -233,7 +310,7 @@ pub fn validate(examples: &[Example], labels: &[String], min_per_class: usize) -
                 ),
             ));
         }
-        if let Some(prev) = seen.insert(ex.text.trim(), ex) {
+        if let Some(prev) = seen.insert(ex.key(), ex) {
             if prev.label != ex.label {
                 return Err(Error::data(
                     &ex.path,
@@ -272,7 +349,7 @@ pub fn drop_conflicts(examples: &mut Vec<Example>) -> usize {
     let mut labels_of: HashMap<String, Option<String>> = HashMap::new();
     for ex in examples.iter() {
         labels_of
-            .entry(ex.text.trim().to_string())
+            .entry(ex.key())
             .and_modify(|l| {
                 if l.as_deref() != Some(ex.label.as_str()) {
                     *l = None;
@@ -283,8 +360,8 @@ pub fn drop_conflicts(examples: &mut Vec<Example>) -> usize {
     let before = examples.len();
     let mut kept = std::collections::HashSet::new();
     examples.retain(|ex| {
-        let t = ex.text.trim();
-        labels_of[t].is_some() && kept.insert(t.to_string())
+        let key = ex.key();
+        labels_of[&key].is_some() && kept.insert(key)
     });
     before - examples.len()
 }
@@ -313,7 +390,9 @@ pub fn encode(
         .par_iter()
         .map(|e| {
             let mut ids = Vec::new();
-            tokenizer.encode_into(&e.text, &mut ids).map(|_| ids)
+            tokenizer
+                .encode_with_targets(&e.text, &e.targets, &mut ids)
+                .map(|_| ids)
         })
         .collect::<Result<Vec<_>>>()?;
     let targets = examples
@@ -426,6 +505,45 @@ mod tests {
     }
 
     #[test]
+    fn newsmtsc_targets_become_byte_ranges_per_polarity() {
+        // "é" is two bytes: character offsets 9..13 are bytes 10..14.
+        let line = r#"{"sentence_normalized": "Café: ok Kohl met Merkel", "targets": [
+            {"from": 9, "to": 13, "mention": "Kohl", "polarity": 6.0},
+            {"from": 18, "to": 24, "mention": "Merkel", "polarity": 2.0}]}"#
+            .replace('\n', " ");
+        let (_d, p) = write(&format!("{line}\n"));
+        let ex = read_examples(&spec(
+            p.clone(),
+            DataFormat::Newsmtsc,
+            "2=negative,4=neutral,6=positive",
+        ))
+        .unwrap();
+        let got: Vec<_> = ex
+            .iter()
+            .map(|e| (e.label.as_str(), &e.text[e.targets[0].clone()]))
+            .collect();
+        assert_eq!(got, [("negative", "Merkel"), ("positive", "Kohl")]);
+        // One sentence, two labels: not a conflict, because the targets differ.
+        let labels = vec!["negative".into(), "neutral".into(), "positive".into()];
+        validate(&ex, &labels, 0).unwrap();
+
+        let (_d, p) = write(
+            "{\"sentence_normalized\": \"Kohl met Merkel\", \"targets\": \
+             [{\"from\": 0, \"to\": 3, \"mention\": \"Kohl\", \"polarity\": 4.0}]}\n",
+        );
+        let err = read_examples(&spec(p.clone(), DataFormat::Newsmtsc, ""))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            format!(
+                "{}:1: target 0: offsets 0..3 hold \"Koh\", not the mention \"Kohl\"",
+                p.display()
+            )
+        );
+    }
+
+    #[test]
     fn errors_name_file_and_line() {
         let (_d, p) =
             write("{\"text\": \"a\", \"label\": \"x\"}\n{\"text\": \"\", \"label\": \"x\"}\n");
@@ -445,6 +563,7 @@ mod tests {
         let ex = |t: &str, l: &str, line| Example {
             text: t.into(),
             label: l.into(),
+            targets: Vec::new(),
             path: "d".into(),
             line,
         };
@@ -468,6 +587,7 @@ mod tests {
         let ex = |t: &str, l: &str| Example {
             text: t.into(),
             label: l.into(),
+            targets: Vec::new(),
             path: "d".into(),
             line: 1,
         };

