@@ -87,7 +87,7 @@ fn benches(c: &mut Criterion) {
         })
     });
     g.bench_function("featurize+classify statements (both tasks)", |b| {
-        let (mut f, mut out) = (Vec::new(), Vec::new());
+        let (mut f, mut out) = (stance::featurize::FeatureBuf::default(), Vec::new());
         b.iter(|| {
             for t in &ids {
                 p.model

@@ -12,7 +12,7 @@ use ndarray::{Array1, Array2};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::featurize::{Featurizer, FeaturizerParams, SparseVec, Valence};
+use crate::featurize::{FeatureBuf, Featurizer, FeaturizerParams, SparseVec, Valence};
 use crate::logistic::{self, SparseRows};
 
 /// The learning algorithm behind a linear model.
@@ -128,11 +128,11 @@ impl TaskModel {
         &self,
         ids: &[u32],
         valence: &Valence,
-        scratch: &mut SparseVec,
+        scratch: &mut FeatureBuf,
         out: &mut Vec<f32>,
     ) {
         self.featurizer.transform(ids, valence, scratch);
-        self.classifier.predict_proba(scratch, out);
+        self.classifier.predict_proba(&scratch.vec, out);
     }
 }
 
@@ -211,10 +211,10 @@ pub fn fit(
     let dim = featurizer.dim();
     let k = labels.len();
     let mut rows = SparseRows::new();
-    let mut scratch = Vec::new();
+    let mut scratch = FeatureBuf::default();
     for ids in docs {
         featurizer.transform(ids, valence, &mut scratch);
-        rows.push_row(scratch.iter().copied());
+        rows.push_row(scratch.vec.iter().copied());
     }
     let (weights, intercept, classes) = match params.backend {
         Backend::Logistic => {
@@ -383,7 +383,7 @@ mod tests {
         let p = TrainParams::default().check().unwrap();
         let labels = vec!["a".to_string(), "b".to_string(), "c".to_string()];
         let m = fit(&p, "t", &labels, &docs, &y, &Valence::default()).unwrap();
-        let (mut s, mut out) = (Vec::new(), Vec::new());
+        let (mut s, mut out) = (FeatureBuf::default(), Vec::new());
         m.predict(&[1, 2], &Valence::default(), &mut s, &mut out);
         assert!(out[0] > 0.5 && out[0] > out[1] && out[2] < 0.01, "{out:?}");
         m.predict(&[4, 3], &Valence::default(), &mut s, &mut out);
@@ -399,7 +399,7 @@ mod tests {
         let sparse = fit(&p, "t", &labels, &docs, &y, &Valence::default()).unwrap();
         p.backend = Backend::LogisticDense;
         let dense = fit(&p, "t", &labels, &docs, &y, &Valence::default()).unwrap();
-        let (mut s, mut a, mut b) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut s, mut a, mut b) = (FeatureBuf::default(), Vec::new(), Vec::new());
         for text in [&[1u32, 2][..], &[3, 4], &[1, 4, 11], &[12]] {
             sparse.predict(text, &Valence::default(), &mut s, &mut a);
             dense.predict(text, &Valence::default(), &mut s, &mut b);
@@ -417,7 +417,7 @@ mod tests {
         p.alpha = 1.0;
         let labels = vec!["a".to_string(), "b".to_string()];
         let m = fit(&p, "t", &labels, &docs, &y, &Valence::default()).unwrap();
-        let (mut s, mut out) = (Vec::new(), Vec::new());
+        let (mut s, mut out) = (FeatureBuf::default(), Vec::new());
         m.predict(&[3, 4], &Valence::default(), &mut s, &mut out);
         assert!(out[1] > 0.5, "{out:?}");
     }

@@ -65,7 +65,7 @@ pub fn cross_validate(
         let (train_x, train_y) = pick(false);
         let (test_x, test_y) = pick(true);
         let model = fit(params, task, labels, &train_x, &train_y, valence)?;
-        let (mut s, mut p) = (Vec::new(), Vec::new());
+        let (mut s, mut p) = (crate::featurize::FeatureBuf::default(), Vec::new());
         let pred: Vec<usize> = test_x
             .iter()
             .map(|ids| {

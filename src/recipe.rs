@@ -88,7 +88,7 @@ pub fn predict_all(
     examples: &[Example],
 ) -> Result<(Vec<usize>, Vec<usize>)> {
     let (docs, gold) = encode(tokenizer, &model.labels, examples)?;
-    let (mut s, mut p) = (Vec::new(), Vec::new());
+    let (mut s, mut p) = (crate::featurize::FeatureBuf::default(), Vec::new());
     let pred = docs
         .iter()
         .map(|ids| {

@@ -77,6 +77,12 @@ fn is_zero(n: &usize) -> bool {
 
 /// Process every record with `f`, writing outputs to `out` and one JSON error
 /// line per failed record to `errors`. `progress` receives input bytes done.
+/// Per chunk of records: each one's outcome and its span of the shared output.
+type Chunk = (
+    Vec<(Result<usize, RecordError>, std::ops::Range<usize>)>,
+    Vec<u8>,
+);
+
 /// `interrupted` is polled between batches.
 pub fn run<F>(
     records: &mut Records,
@@ -112,24 +118,41 @@ where
         if batch.is_empty() {
             break;
         }
-        let results: Vec<(Result<usize, RecordError>, Vec<u8>)> = pool.install(|| {
+        // Records go to the workers in small chunks that share one output
+        // buffer, so a record costs no allocation of its own; the chunks come
+        // back in input order.
+        let chunk = (batch.len() / (pool.current_num_threads() * 8)).clamp(1, 64);
+        let results: Vec<Chunk> = pool.install(|| {
             batch
-                .par_iter()
-                .map_init(Scratch::default, |scratch, rec| {
-                    let mut buf = Vec::new();
-                    let r = f(rec, scratch, &mut buf);
-                    (r, buf)
+                .par_chunks(chunk)
+                .map_init(Scratch::default, |scratch, recs| {
+                    let mut buf = Vec::with_capacity(recs.len() * 512);
+                    let results = recs
+                        .iter()
+                        .map(|rec| {
+                            let start = buf.len();
+                            let r = f(rec, scratch, &mut buf);
+                            if r.is_err() {
+                                buf.truncate(start);
+                            }
+                            (r, start..buf.len())
+                        })
+                        .collect();
+                    (results, buf)
                 })
                 .collect()
         });
-        for (rec, (result, buf)) in batch.iter().zip(results) {
+        let outcomes = results
+            .iter()
+            .flat_map(|(rs, buf)| rs.iter().map(move |(r, span)| (r, &buf[span.clone()])));
+        for (rec, (result, bytes)) in batch.iter().zip(outcomes) {
             summary.records += 1;
             summary.bytes += rec.bytes.as_ref().map_or(0, |b| b.len() as u64);
             match result {
                 Ok(n) => {
                     summary.ok += 1;
-                    summary.outputs += n as u64;
-                    out.write_all(&buf)?;
+                    summary.outputs += *n as u64;
+                    out.write_all(bytes)?;
                 }
                 Err(e) => {
                     summary.failed += 1;

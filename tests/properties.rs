@@ -1,4 +1,5 @@
-//! Property tests: arbitrary text never panics, and every statement's offsets are exact.
+//! Property tests: arbitrary text never panics, every statement's offsets are exact, and a run's
+//! output does not depend on the thread count or batching.
 
 mod common;
 
@@ -73,6 +74,56 @@ proptest! {
         let first = p.statements(&a);
         let _ = p.statements(&b);
         prop_assert_eq!(first, p.statements(&a));
+    }
+}
+
+/// A JSONL corpus: news-like articles, with now and then a broken line.
+fn corpus() -> impl Strategy<Value = Vec<u8>> {
+    let line = prop_oneof![
+        8 => newsish().prop_map(|t| serde_json::json!({"id": "a", "text": t}).to_string()),
+        1 => "\\PC{0,40}",
+    ];
+    prop::collection::vec(line, 0..24).prop_map(|lines| {
+        lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| format!("{}\n", l.replacen("\"a\"", &format!("\"a{i}\""), 1)))
+            .collect::<String>()
+            .into_bytes()
+    })
+}
+
+/// `score` over a corpus file with the given threads and batch size: (output, errors).
+fn score_run(path: &std::path::Path, threads: usize, batch_records: usize) -> (Vec<u8>, Vec<u8>) {
+    use stance::input::{Input, Records};
+    use stance::run::{run, RunOptions};
+    let p = common::pipeline();
+    let mut records = Records::new(vec![Input::Jsonl(path.to_path_buf())], 1 << 20);
+    let (mut out, mut errors) = (Vec::new(), Vec::new());
+    let opts = RunOptions {
+        threads,
+        batch_records,
+        ..RunOptions::default()
+    };
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let f = |rec: &_, scratch: &mut _, buf: &mut _| p.score_record(rec, scratch, buf);
+    let summary = run(&mut records, f, &mut out, &mut errors, opts, &stop, |_| {}).unwrap();
+    assert_eq!(summary.records, summary.ok + summary.failed);
+    (out, errors)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn output_does_not_depend_on_threads_or_batches(corpus in corpus()) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("corpus.jsonl");
+        std::fs::write(&path, &corpus).unwrap();
+        let one = score_run(&path, 1, 4096);
+        prop_assert_eq!(&one, &score_run(&path, 2, 1));
+        prop_assert_eq!(&one, &score_run(&path, 2, 5));
+        prop_assert_eq!(&one, &score_run(&path, 0, 3)); // 0: all cores
     }
 }
 
