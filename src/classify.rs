@@ -52,10 +52,22 @@ impl LinearModel {
         let k = self.intercept.len();
         out.clear();
         out.extend_from_slice(&self.intercept);
-        for &(i, v) in x {
-            let row = &self.weights[i as usize * k..(i as usize + 1) * k];
-            for (o, w) in out.iter_mut().zip(row) {
-                *o += v * w;
+        if let [a, b, c] = out[..] {
+            // Three labels (both shipped tasks): scores in registers.
+            let (mut a, mut b, mut c) = (a, b, c);
+            for &(i, v) in x {
+                let row = &self.weights[i as usize * 3..i as usize * 3 + 3];
+                a += v * row[0];
+                b += v * row[1];
+                c += v * row[2];
+            }
+            out.copy_from_slice(&[a, b, c]);
+        } else {
+            for &(i, v) in x {
+                let row = &self.weights[i as usize * k..(i as usize + 1) * k];
+                for (o, w) in out.iter_mut().zip(row) {
+                    *o += v * w;
+                }
             }
         }
         softmax(out);

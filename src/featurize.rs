@@ -242,6 +242,13 @@ impl Featurizer {
                 }
             }
         }
+        self.finish(ids, &Lexicon::of(ids, valence), buf);
+    }
+
+    /// Turn counts into sublinear tf-idf, L2-normalise, append the lexicon
+    /// features, and reset the slots for the next text.
+    fn finish(&self, ids: &[u32], lex: &Lexicon, buf: &mut FeatureBuf) {
+        let FeatureBuf { vec: out, slot } = buf;
         for &(i, _) in out.iter() {
             slot[i as usize] = u32::MAX;
         }
@@ -255,21 +262,13 @@ impl Featurizer {
             out.iter_mut().for_each(|(_, v)| *v *= inv);
         }
         let base = self.keys.len() as u32;
-        let (mut pos, mut neg, mut npos, mut nneg, mut negated) =
-            (0.0f32, 0.0f32, 0.0f32, 0.0f32, 0.0f32);
-        for &id in ids {
-            let v = valence.by_id.get(id as usize).copied().unwrap_or(0.0);
-            if v > 0.0 {
-                pos += v;
-                npos += 1.0;
-            } else if v < 0.0 {
-                neg -= v;
-                nneg += 1.0;
-            }
-            if valence.negator.get(id as usize).copied().unwrap_or(false) {
-                negated = 1.0;
-            }
-        }
+        let Lexicon {
+            pos,
+            neg,
+            npos,
+            nneg,
+            negated,
+        } = *lex;
         let scale = (ids.len() as f32 + 1.0).sqrt().recip();
         let lex = [pos * scale, neg * scale, negated, (npos - nneg) * scale];
         out.extend(
@@ -278,6 +277,131 @@ impl Featurizer {
                 .filter(|(_, v)| **v != 0.0)
                 .map(|(j, &v)| (base + j as u32, v)),
         );
+    }
+}
+
+/// Valence sums of one text, shared by every featurizer that reads it.
+#[derive(Debug, Clone, Copy, Default)]
+struct Lexicon {
+    pos: f32,
+    neg: f32,
+    npos: f32,
+    nneg: f32,
+    negated: f32,
+}
+
+impl Lexicon {
+    fn of(ids: &[u32], valence: &Valence) -> Self {
+        let mut l = Lexicon::default();
+        for &id in ids {
+            let v = valence.by_id.get(id as usize).copied().unwrap_or(0.0);
+            if v > 0.0 {
+                l.pos += v;
+                l.npos += 1.0;
+            } else if v < 0.0 {
+                l.neg -= v;
+                l.nneg += 1.0;
+            }
+            if valence.negator.get(id as usize).copied().unwrap_or(false) {
+                l.negated = 1.0;
+            }
+        }
+        l
+    }
+}
+
+/// Two featurizers read in one pass: one lookup per n-gram finds the feature
+/// of both (the stance and sentiment models share the tokens of a statement).
+/// Gives exactly what two [`Featurizer::transform`] calls give.
+#[derive(Debug, Clone)]
+pub struct JointIndex {
+    /// Per token id, both unigram features (`u32::MAX`: none).
+    unigram: Vec<[u32; 2]>,
+    /// Unigrams beyond the table (the target marker) and all bigrams.
+    index: FxHashMap<u64, [u32; 2]>,
+    bigrams: bool,
+}
+
+impl JointIndex {
+    /// `None` when the featurizers count different n-grams.
+    pub fn new(a: &Featurizer, b: &Featurizer) -> Option<Self> {
+        if a.params.ngram_max != b.params.ngram_max {
+            return None;
+        }
+        let mut index: FxHashMap<u64, [u32; 2]> = FxHashMap::default();
+        let mut unigram = vec![[u32::MAX; 2]; a.unigram.len().max(b.unigram.len())];
+        for (t, f) in [a, b].into_iter().enumerate() {
+            for (i, &k) in f.keys.iter().enumerate() {
+                match f.unigram.get(((k >> 32) as usize).wrapping_sub(1)) {
+                    Some(&u) if k & 0xffff_ffff == 0 && u == i as u32 => {
+                        unigram[(k >> 32) as usize - 1][t] = i as u32;
+                    }
+                    _ => index.entry(k).or_insert([u32::MAX; 2])[t] = i as u32,
+                }
+            }
+        }
+        Some(JointIndex {
+            unigram,
+            index,
+            bigrams: a.params.ngram_max >= 2,
+        })
+    }
+
+    fn unigram(&self, id: u32) -> [u32; 2] {
+        match self.unigram.get(id as usize) {
+            Some(&u) => u,
+            None => self
+                .index
+                .get(&key(id, None))
+                .copied()
+                .unwrap_or([u32::MAX; 2]),
+        }
+    }
+
+    /// Features of `ids` for both featurizers (the ones this index was built from).
+    pub fn transform(
+        &self,
+        featurizers: [&Featurizer; 2],
+        ids: &[u32],
+        valence: &Valence,
+        bufs: &mut [FeatureBuf; 2],
+    ) {
+        for (f, buf) in featurizers.iter().zip(bufs.iter_mut()) {
+            buf.vec.clear();
+            if buf.slot.len() < f.keys.len() {
+                buf.slot.resize(f.keys.len(), u32::MAX);
+            }
+        }
+        let count = |bufs: &mut [FeatureBuf; 2], found: [u32; 2]| {
+            for (buf, i) in bufs.iter_mut().zip(found) {
+                if i == u32::MAX {
+                    continue;
+                }
+                match buf.slot[i as usize] {
+                    u32::MAX => {
+                        buf.slot[i as usize] = buf.vec.len() as u32;
+                        buf.vec.push((i, 1.0));
+                    }
+                    at => buf.vec[at as usize].1 += 1.0,
+                }
+            }
+        };
+        for (p, &a) in ids.iter().enumerate() {
+            let uni = self.unigram(a);
+            if uni == [u32::MAX; 2] {
+                continue; // no unigram, no bigram starting here (see `Featurizer::transform`)
+            }
+            count(bufs, uni);
+            if let Some(&b) = ids.get(p + 1).filter(|_| self.bigrams) {
+                if let Some(&bi) = self.index.get(&key(a, Some(b))) {
+                    count(bufs, bi);
+                }
+            }
+        }
+        let lex = Lexicon::of(ids, valence);
+        for (f, buf) in featurizers.iter().zip(bufs.iter_mut()) {
+            f.finish(ids, &lex, buf);
+        }
     }
 }
 
@@ -328,6 +452,48 @@ mod tests {
         let first = buf.vec.clone();
         f.transform(&[3, 3, 4, 99], &Valence::default(), &mut buf);
         assert_eq!(buf.vec, first);
+    }
+
+    #[test]
+    fn joint_index_gives_what_each_featurizer_gives() {
+        let t = crate::tokenize::TARGET_ID;
+        let docs_a = vec![vec![1, 2, 3], vec![1, 2], vec![3, 3, 4], vec![t, 5, 1]];
+        let docs_b = vec![vec![2, 3, 9], vec![9, 9, 2, 3], vec![t, 2], vec![7]];
+        let params = |max_features| FeaturizerParams {
+            ngram_max: 2,
+            min_df: 1,
+            max_features,
+        };
+        let a = Featurizer::fit(params(6), &docs_a).unwrap();
+        let b = Featurizer::fit(params(100), &docs_b).unwrap();
+        let joint = JointIndex::new(&a, &b).unwrap();
+        let val = Valence::new([("good".to_string(), 2.0)], |_| Some(2), 10);
+        let mut bufs = [FeatureBuf::default(), FeatureBuf::default()];
+        let (mut one, mut two) = (FeatureBuf::default(), FeatureBuf::default());
+        let mut compared = 0;
+        for ids in [
+            vec![1, 2, 3, 3, 4, 9, 2, 3],
+            vec![t, 2, 3, t, 5, 1, 1],
+            vec![42, 7, 7],
+            vec![],
+        ] {
+            joint.transform([&a, &b], &ids, &val, &mut bufs);
+            a.transform(&ids, &val, &mut one);
+            b.transform(&ids, &val, &mut two);
+            assert_eq!(bufs[0].vec, one.vec, "{ids:?}");
+            assert_eq!(bufs[1].vec, two.vec, "{ids:?}");
+            compared += one.vec.len() + two.vec.len();
+        }
+        assert!(compared > 20, "the texts have features to compare");
+        let c = Featurizer::fit(
+            FeaturizerParams {
+                ngram_max: 1,
+                ..params(10)
+            },
+            &docs_a,
+        )
+        .unwrap();
+        assert!(JointIndex::new(&a, &c).is_none());
     }
 
     #[test]

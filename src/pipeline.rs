@@ -9,9 +9,10 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
 
 use crate::attribute::Actors;
-use crate::classify::{argmax, TaskModel};
+use crate::classify::argmax;
 use crate::error::{Error, Result};
 use crate::extract::{extract, Limits, Statement, StatementKind};
+use crate::featurize::{FeatureBuf, JointIndex};
 use crate::gazetteer::Gazetteer;
 use crate::input::RawRecord;
 use crate::model::Model;
@@ -24,13 +25,16 @@ pub struct Pipeline {
     pub limits: Limits,
     /// Output fragments per task, escaped once: see [`Pipeline::write_predictions`].
     fragments: [Fragments; 2],
+    /// Both tasks' n-grams in one table, when their featurizers allow it.
+    joint: Option<JointIndex>,
 }
 
 /// Per-thread buffers reused across records.
 #[derive(Default)]
 pub struct Scratch {
     ids: Vec<u32>,
-    features: crate::featurize::FeatureBuf,
+    features: [FeatureBuf; 2],
+    probs: Vec<f32>,
 }
 
 /// Probabilities per label of one task.
@@ -100,6 +104,7 @@ impl Pipeline {
                 Gazetteer::from_sources(&[(&shipped_path, &shipped), (p, &user)])?
             }
         };
+        let joint = JointIndex::new(&model.stance.featurizer, &model.sentiment.featurizer);
         let fragments = [
             Fragments::new("stance", &model.stance.labels),
             Fragments::new("sentiment", &model.sentiment.labels),
@@ -109,6 +114,7 @@ impl Pipeline {
             gazetteer,
             limits,
             fragments,
+            joint,
         })
     }
 
@@ -117,18 +123,6 @@ impl Pipeline {
         let seg = segment(text);
         let actors = Actors::analyse(text, &seg, &self.gazetteer, &self.model.names);
         extract(text, &seg, &actors, &self.model.cues, self.limits)
-    }
-
-    fn predict(&self, task: &TaskModel, scratch: &mut Scratch) -> Prediction {
-        let mut probs = Vec::with_capacity(task.labels.len());
-        task.predict(
-            &scratch.ids,
-            &self.model.valence,
-            &mut scratch.features,
-            &mut probs,
-        );
-        let label = argmax(&probs);
-        Prediction { label, probs }
     }
 
     /// Stance and sentiment of one text.
@@ -148,10 +142,29 @@ impl Pipeline {
         self.model
             .tokenizer
             .encode_with_targets(text, targets, &mut scratch.ids)?;
-        Ok((
-            self.predict(&self.model.stance, scratch),
-            self.predict(&self.model.sentiment, scratch),
-        ))
+        let (m, valence) = (&self.model, &self.model.valence);
+        let tasks = [&m.stance, &m.sentiment];
+        let Scratch {
+            ids,
+            features,
+            probs,
+        } = scratch;
+        match &self.joint {
+            Some(j) => j.transform(tasks.map(|t| &t.featurizer), ids, valence, features),
+            None => {
+                for (t, f) in tasks.iter().zip(features.iter_mut()) {
+                    t.featurizer.transform(ids, valence, f);
+                }
+            }
+        }
+        let [stance, sentiment] = [0, 1].map(|t| {
+            tasks[t].classifier.predict_proba(&features[t].vec, probs);
+            Prediction {
+                label: argmax(probs),
+                probs: probs.clone(),
+            }
+        });
+        Ok((stance, sentiment))
     }
 
     /// Statements of an article with their stance and sentiment.
