@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 /// One input record before decoding.
 #[derive(Debug)]
 pub struct RawRecord {
-    /// File name, or `-` for standard input.
-    pub source: String,
+    /// File name, or `-` for standard input (shared by a file's records).
+    pub source: std::sync::Arc<str>,
     /// 1-based line number (0 for a `.txt` file record).
     pub line: usize,
     /// For `.txt` inputs, the id (file stem).
@@ -77,7 +77,7 @@ pub struct Records {
 
 enum Current {
     Lines {
-        source: String,
+        source: std::sync::Arc<str>,
         reader: Box<dyn BufRead + Send>,
         line: usize,
     },
@@ -114,7 +114,7 @@ impl Records {
                                 io::Error::new(e.kind(), format!("{}: {e}", p.display()))
                             })?;
                             Current::Lines {
-                                source: p.display().to_string(),
+                                source: p.display().to_string().into(),
                                 reader: Box::new(BufReader::with_capacity(1 << 20, f)),
                                 line: 0,
                             }
@@ -165,7 +165,7 @@ impl Records {
                         .unwrap_or_default();
                     let bytes = read_file_bounded(&path, self.max_record_bytes);
                     return Ok(Some(RawRecord {
-                        source: path.display().to_string(),
+                        source: path.display().to_string().into(),
                         line: 0,
                         txt_id: Some(id),
                         bytes,

@@ -25,8 +25,8 @@
 //!   clean_text filter/map -> chinese-char spacing -> NFD (unicode-normalization-alignments)
 //!   -> drop Mn -> `char::to_lowercase` -> pre-tokenizer (whitespace / BERT punctuation).
 //! * WordPiece: greedy longest-match-first over `&str` slices (no per-token String), two
-//!   FxHashMaps (word-initial pieces keyed by the full token, continuation pieces keyed without
-//!   the `##` prefix), candidate ends capped at the longest vocab entry; a word longer than
+//!   maps (word-initial pieces keyed by the full token, continuation pieces keyed without
+//!   the `##` prefix; short keys packed into integers, see `PieceMap`), candidate ends capped at the longest vocab entry; a word longer than
 //!   `max_input_chars_per_word` chars, or one that cannot be segmented, becomes a single `[UNK]`.
 //!   Words are assembled in a fixed stack buffer (`max_input_chars_per_word * 4` bytes is
 //!   enough for any word that is not `[UNK]` by length), so `encode_into` does not allocate
@@ -68,12 +68,50 @@ static ASCII_CLASS: [u8; 128] = ascii_class_table();
 /// `max_input_chars_per_word` chars when that is <= STACK_WORD_BYTES / 4.
 const STACK_WORD_BYTES: usize = 512;
 
+/// Token string -> id. Strings of up to 15 bytes (nearly every piece) are
+/// packed with their length into a `u128` key, which hashes and compares as
+/// two integers instead of hashing bytes and calling `memcmp`.
+#[derive(Debug, Clone, Default)]
+struct PieceMap {
+    short: FxHashMap<u128, u32>,
+    long: FxHashMap<Box<str>, u32>,
+}
+
+impl PieceMap {
+    fn insert(&mut self, s: &str, id: u32) {
+        match pack(s) {
+            Some(k) => self.short.insert(k, id),
+            None => self.long.insert(s.into(), id),
+        };
+    }
+
+    #[inline]
+    fn get(&self, s: &str) -> Option<u32> {
+        match pack(s) {
+            Some(k) => self.short.get(&k).copied(),
+            None => self.long.get(s).copied(),
+        }
+    }
+}
+
+#[inline]
+fn pack(s: &str) -> Option<u128> {
+    let b = s.as_bytes();
+    if b.len() > 15 {
+        return None;
+    }
+    let mut key = [0u8; 16];
+    key[..b.len()].copy_from_slice(b);
+    key[15] = b.len() as u8;
+    Some(u128::from_le_bytes(key))
+}
+
 #[derive(Debug, Clone)]
 pub struct FastWordPiece {
     /// Full vocab: token -> id (used for the first piece of a word).
-    init: FxHashMap<Box<str>, u32>,
+    init: PieceMap,
     /// Tokens starting with the continuing prefix, keyed without it.
-    cont: FxHashMap<Box<str>, u32>,
+    cont: PieceMap,
     max_init_len: usize,
     max_cont_len: usize,
     unk_id: u32,
@@ -227,19 +265,18 @@ impl FastWordPiece {
             ));
         }
 
-        let mut init = FxHashMap::default();
-        let mut cont = FxHashMap::default();
-        init.reserve(vocab.len());
+        let mut init = PieceMap::default();
+        let mut cont = PieceMap::default();
         let (mut max_init_len, mut max_cont_len) = (0, 0);
         // deterministic insertion order
         let mut entries: Vec<(&String, &u32)> = vocab.iter().collect();
         entries.sort_by_key(|(_, &id)| id);
         for (tokstr, &id) in entries {
-            init.insert(tokstr.as_str().into(), id);
+            init.insert(tokstr, id);
             max_init_len = max_init_len.max(tokstr.len());
             if let Some(rest) = tokstr.strip_prefix(prefix) {
                 if !rest.is_empty() {
-                    cont.insert(rest.into(), id);
+                    cont.insert(rest, id);
                     max_cont_len = max_cont_len.max(rest.len());
                 }
             }
@@ -250,7 +287,7 @@ impl FastWordPiece {
             if ASCII_CLASS[b as usize] == PUNCT {
                 let s = [b];
                 let s = std::str::from_utf8(&s).unwrap();
-                if let Some(&id) = init.get(s) {
+                if let Some(id) = init.get(s) {
                     ascii_punct_id[b as usize] = id;
                 }
             }
@@ -423,7 +460,7 @@ impl FastWordPiece {
                 self.flush(w, out);
                 let mut tmp = [0u8; 4];
                 let s: &str = c.encode_utf8(&mut tmp);
-                out.push(self.init.get(s).copied().unwrap_or(self.unk_id));
+                out.push(self.init.get(s).unwrap_or(self.unk_id));
             } else if c.is_ascii() {
                 w.push_ascii(c as u8, max_chars);
             } else {
@@ -455,7 +492,7 @@ impl FastWordPiece {
     fn wordpiece(&self, word: &str, out: &mut Vec<u32>) {
         // Common case: the whole word is in the vocab.
         if word.len() <= self.max_init_len {
-            if let Some(&id) = self.init.get(word) {
+            if let Some(id) = self.init.get(word) {
                 out.push(id);
                 return;
             }
@@ -475,7 +512,7 @@ impl FastWordPiece {
             }
             let mut found = None;
             while end > start {
-                if let Some(&id) = map.get(&word[start..end]) {
+                if let Some(id) = map.get(&word[start..end]) {
                     found = Some(id);
                     break;
                 }
