@@ -59,28 +59,31 @@ enum Command {
     Rebuild(RebuildArgs),
 }
 
-const SCORE_HELP: &str = "Extract actor statements from articles, with speaker, stance and sentiment.
+const SCORE_HELP: &str =
+    "Extract actor statements from articles, with speaker, stance and sentiment.
 
-INPUT is a JSONL file of articles, `-` for standard input (the default), or a directory of .txt files
-(id = file stem). An article record needs `id` (string or number) and `text`; `date`, `title`, `source`,
-`url` are optional and copied to the output.
+INPUT is a JSONL file of articles, `-` for standard input (the default), or a directory of .txt
+files (id = file stem). An article record needs `id` (string or number) and `text`; `date`,
+`title`, `source`, `url` are optional and copied to the output.
 
 Output: JSONL, one line per statement, articles in input order, statements in text order:
-  article_id, speaker (main speaker), speakers (all speakers of a joint statement), speaker_kind
-  (person|organisation|state|media|group|unknown), text, start, end (byte offsets: text ==
-  article.text[start..end] in UTF-8 bytes), kind (direct|indirect|colon), cue (the speech cue),
-  stance (conciliatory|hardline|neutral), stance_scores, sentiment (positive|negative|neutral),
-  sentiment_scores, and date/title/source/url when given.
+  article_id, speaker (main speaker), speakers (all speakers of a joint statement),
+  speaker_kind (person|organisation|state|media|group|unknown), text, start, end (byte
+  offsets: text == article.text[start..end] in UTF-8 bytes), kind (direct|indirect|colon), cue
+  (the speech cue), stance (conciliatory|hardline|neutral), stance_scores, sentiment
+  (positive|negative|neutral), sentiment_scores, and date/title/source/url when given.
 
-A record that cannot be scored (malformed JSON, invalid UTF-8, missing or empty text, over the size
-limit) produces one JSON line on the error stream: {source, line, id, error}. Every record yields
-its statements or exactly one error line.";
+A record that cannot be scored (malformed JSON, invalid UTF-8, missing or empty text, over the
+size limit) produces one JSON line on the error stream: {source, line, id, error}. Every record
+yields its statements or exactly one error line.";
 
 const CLASSIFY_HELP: &str = "Add stance and sentiment to JSONL records that have a `text` field.
 
-Each input line is a JSON object with a string `text`; all its other fields are kept. Output: the same
-object with `stance`, `stance_scores`, `sentiment`, `sentiment_scores` added, one line per input line,
-in input order. Errors go to the error stream as in `stance score`.";
+Each input line is a JSON object with a string `text`; all its other fields are kept.
+An optional `targets` field, [[start, end], ...] in bytes of `text`, marks the mentions the
+sentiment is about, as NewsMTSC targets are marked in training. Output: the same object with
+`stance`, `stance_scores`, `sentiment`, `sentiment_scores` added, one line per input line, in
+input order. Errors go to the error stream as in `stance score`.";
 
 #[derive(Args)]
 struct ModelArg {
