@@ -68,10 +68,11 @@ files (id = file stem). An article record needs `id` (string or number) and `tex
 
 Output: JSONL, one line per statement, articles in input order, statements in text order:
   article_id, speaker (main speaker), speakers (all speakers of a joint statement),
-  speaker_kind (person|organisation|state|media|group|unknown), text, start, end (byte
-  offsets: text == article.text[start..end] in UTF-8 bytes), kind (direct|indirect|colon), cue
-  (the speech cue), stance (conciliatory|hardline|neutral), stance_scores, sentiment
-  (positive|negative|neutral), sentiment_scores, and date/title/source/url when given.
+  speaker_kind (person|organisation|state|media|group|unknown), text,
+  start, end (byte offsets: text == article.text[start..end] in UTF-8 bytes),
+  kind (direct|indirect|colon), cue (the speech cue), stance (conciliatory|hardline|neutral),
+  stance_scores, sentiment (positive|negative|neutral), sentiment_scores,
+  and date/title/source/url when given.
 
 A record that cannot be scored (malformed JSON, invalid UTF-8, missing or empty text, over the
 size limit) produces one JSON line on the error stream: {source, line, id, error}. Every record
