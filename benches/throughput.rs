@@ -1,4 +1,5 @@
-//! Throughput of each stage and of the whole `score` path, in bytes of input text.
+//! Throughput of each stage and of the whole `score` path, in bytes of input text, with one
+//! thread and with all of them.
 //!
 //! Data: the first ~4 MB of `$STANCE_SHARED/corpora/allsides_40mb.jsonl` (default
 //! `../shared`) when present, else `examples/sample_articles.jsonl`. Loading the
@@ -8,7 +9,9 @@ use std::path::{Path, PathBuf};
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use rayon::prelude::*;
+use stance::classify::argmax;
 use stance::extract::Limits;
+use stance::featurize::{FeatureBuf, JointIndex};
 use stance::model::Model;
 use stance::pipeline::{Pipeline, Scratch};
 
@@ -63,57 +66,96 @@ fn benches(c: &mut Criterion) {
         })
         .collect();
 
+    let joint = JointIndex::new(&p.model.stance.featurizer, &p.model.sentiment.featurizer)
+        .expect("the shipped tasks share n-gram settings");
+    let all = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut g = c.benchmark_group("stages");
     g.sample_size(10);
-    g.throughput(Throughput::Bytes(bytes));
-    g.bench_function("segment", |b| {
-        b.iter(|| {
-            docs.iter()
-                .map(|d| stance::segment::segment(d).sentences.len())
-                .sum::<usize>()
-        })
-    });
-    g.bench_function("segment+extract+attribute", |b| {
-        b.iter(|| docs.iter().map(|d| p.statements(d).len()).sum::<usize>())
-    });
-    g.throughput(Throughput::Bytes(st_bytes));
-    g.bench_function("tokenize statements", |b| {
-        let mut v = Vec::new();
-        b.iter(|| {
-            for s in &statements {
-                v.clear();
-                p.model.tokenizer.encode_into(s, &mut v).unwrap();
-            }
-        })
-    });
-    g.bench_function("featurize+classify statements (both tasks)", |b| {
-        let (mut f, mut out) = (stance::featurize::FeatureBuf::default(), Vec::new());
-        b.iter(|| {
-            for t in &ids {
-                p.model
-                    .stance
-                    .predict(t, &p.model.valence, &mut f, &mut out);
-                p.model
-                    .sentiment
-                    .predict(t, &p.model.valence, &mut f, &mut out);
-            }
-        })
-    });
-    g.bench_function("classify statements (tokenize+features+both tasks)", |b| {
-        let mut s = Scratch::default();
-        b.iter(|| {
-            statements
-                .iter()
-                .map(|t| p.classify(t, &mut s).unwrap().0.label)
-                .sum::<usize>()
-        })
-    });
+    for threads in [1, all] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        let id = |stage: &str| BenchmarkId::new(stage, format!("{threads} threads"));
+        g.throughput(Throughput::Bytes(bytes));
+        g.bench_function(id("segment"), |b| {
+            b.iter(|| {
+                pool.install(|| {
+                    docs.par_iter()
+                        .map(|d| stance::segment::segment(d).sentences.len())
+                        .sum::<usize>()
+                })
+            })
+        });
+        g.bench_function(id("segment+extract+attribute"), |b| {
+            b.iter(|| {
+                pool.install(|| {
+                    docs.par_iter()
+                        .map(|d| p.statements(d).len())
+                        .sum::<usize>()
+                })
+            })
+        });
+        g.throughput(Throughput::Bytes(st_bytes));
+        g.bench_function(id("tokenize statements"), |b| {
+            b.iter(|| {
+                pool.install(|| {
+                    statements
+                        .par_iter()
+                        .map_init(Vec::new, |v, s| {
+                            v.clear();
+                            p.model.tokenizer.encode_into(s, v).unwrap();
+                            v.len()
+                        })
+                        .sum::<usize>()
+                })
+            })
+        });
+        g.bench_function(id("featurize+classify statements (both tasks)"), |b| {
+            let tasks = [&p.model.stance, &p.model.sentiment];
+            b.iter(|| {
+                pool.install(|| {
+                    ids.par_iter()
+                        .map_init(
+                            || ([FeatureBuf::default(), FeatureBuf::default()], Vec::new()),
+                            |(f, out), t| {
+                                joint.transform(
+                                    tasks.map(|t| &t.featurizer),
+                                    t,
+                                    &p.model.valence,
+                                    f,
+                                );
+                                (0..2)
+                                    .map(|k| {
+                                        tasks[k].classifier.predict_proba(&f[k].vec, out);
+                                        argmax(out)
+                                    })
+                                    .sum::<usize>()
+                            },
+                        )
+                        .sum::<usize>()
+                })
+            })
+        });
+        g.bench_function(
+            id("classify statements (tokenize+features+both tasks)"),
+            |b| {
+                b.iter(|| {
+                    pool.install(|| {
+                        statements
+                            .par_iter()
+                            .map_init(Scratch::default, |s, t| p.classify(t, s).unwrap().0.label)
+                            .sum::<usize>()
+                    })
+                })
+            },
+        );
+    }
     g.finish();
 
     let mut g = c.benchmark_group("score");
     g.sample_size(10);
     g.throughput(Throughput::Bytes(bytes));
-    let all = std::thread::available_parallelism().map_or(1, |n| n.get());
     for threads in [1, all] {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)

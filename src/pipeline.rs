@@ -7,6 +7,7 @@ use std::path::Path;
 
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
+use smallvec::SmallVec;
 
 use crate::attribute::Actors;
 use crate::classify::argmax;
@@ -41,7 +42,8 @@ pub struct Scratch {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Prediction {
     pub label: usize,
-    pub probs: Vec<f32>,
+    /// One per label; inline up to four labels (no allocation per prediction).
+    pub probs: SmallVec<[f32; 4]>,
 }
 
 /// A statement with its predictions.
@@ -161,7 +163,7 @@ impl Pipeline {
             tasks[t].classifier.predict_proba(&features[t].vec, probs);
             Prediction {
                 label: argmax(probs),
-                probs: probs.clone(),
+                probs: SmallVec::from_slice(probs),
             }
         });
         Ok((stance, sentiment))
