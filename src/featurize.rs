@@ -254,7 +254,9 @@ impl Featurizer {
         }
         let mut norm = 0.0f32;
         for (i, v) in out.iter_mut() {
-            *v = (1.0 + v.ln()) * self.idf[*i as usize];
+            // Most n-grams occur once: 1 + ln 1 = 1 exactly, without the call.
+            let tf = if *v == 1.0 { 1.0 } else { 1.0 + v.ln() };
+            *v = tf * self.idf[*i as usize];
             norm += *v * *v;
         }
         if norm > 0.0 {
