@@ -28,6 +28,28 @@ pub struct FeatureBuf {
     slot: Vec<u32>,
 }
 
+impl FeatureBuf {
+    /// Empty the vector and make room for a featurizer with `n` n-grams.
+    fn start(&mut self, n: usize) {
+        self.vec.clear();
+        if self.slot.len() < n {
+            self.slot.resize(n, u32::MAX);
+        }
+    }
+
+    /// One more occurrence of n-gram feature `i`.
+    #[inline]
+    fn count(&mut self, i: u32) {
+        match self.slot[i as usize] {
+            u32::MAX => {
+                self.slot[i as usize] = self.vec.len() as u32;
+                self.vec.push((i, 1.0));
+            }
+            at => self.vec[at as usize].1 += 1.0,
+        }
+    }
+}
+
 /// Hyperparameters of the featurizer, checked by [`FeaturizerParams::check`].
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct FeaturizerParams {
@@ -79,6 +101,16 @@ impl FeaturizerParams {
 /// Key of a unigram `a` or bigram `a b` (ids shifted by one so 0 means "none").
 fn key(a: u32, b: Option<u32>) -> u64 {
     ((a as u64 + 1) << 32) | b.map_or(0, |b| b as u64 + 1)
+}
+
+/// Token ids below this get a slot in the unigram tables; larger ones (the
+/// target marker) stay in the hash maps, so the tables stay vocabulary-sized.
+const UNIGRAM_TABLE_IDS: usize = 1 << 24;
+
+/// The token id of a unigram key, when it belongs in a unigram table.
+fn table_unigram(k: u64) -> Option<usize> {
+    let id = (k >> 32) as usize - 1;
+    (k & 0xffff_ffff == 0 && id < UNIGRAM_TABLE_IDS).then_some(id)
 }
 
 /// Valence of tokens, indexed by token id (0.0 for tokens without one).
@@ -177,9 +209,7 @@ impl Featurizer {
             .collect();
         self.unigram.clear();
         for (i, &k) in self.keys.iter().enumerate() {
-            let id = (k >> 32) as usize - 1;
-            // Real vocabularies are small; ids beyond (TARGET_ID) stay in the map.
-            if k & 0xffff_ffff == 0 && id < 1 << 24 {
+            if let Some(id) = table_unigram(k) {
                 if self.unigram.len() <= id {
                     self.unigram.resize(id + 1, u32::MAX);
                 }
@@ -191,7 +221,7 @@ impl Featurizer {
     fn unigram(&self, id: u32) -> Option<u32> {
         match self.unigram.get(id as usize) {
             Some(&i) => (i != u32::MAX).then_some(i),
-            None if id as usize >= 1 << 24 => self.index.get(&key(id, None)).copied(),
+            None if id as usize >= UNIGRAM_TABLE_IDS => self.index.get(&key(id, None)).copied(),
             None => None,
         }
     }
@@ -217,28 +247,17 @@ impl Featurizer {
 
     /// Features of one tokenized text, written into `buf.vec` (cleared first).
     pub fn transform(&self, ids: &[u32], valence: &Valence, buf: &mut FeatureBuf) {
-        let FeatureBuf { vec: out, slot } = buf;
-        out.clear();
-        if slot.len() < self.keys.len() {
-            slot.resize(self.keys.len(), u32::MAX);
-        }
-        let mut count = |i: u32| match slot[i as usize] {
-            u32::MAX => {
-                slot[i as usize] = out.len() as u32;
-                out.push((i, 1.0));
-            }
-            at => out[at as usize].1 += 1.0,
-        };
+        buf.start(self.keys.len());
         let bigrams = self.params.ngram_max >= 2;
         for (p, &a) in ids.iter().enumerate() {
             // Fitting keeps a unigram whenever it keeps a bigram starting with
             // it (its document frequency is at least as high and its key sorts
             // first), so without the unigram there is no bigram to look up.
             let Some(i) = self.unigram(a) else { continue };
-            count(i);
+            buf.count(i);
             if let Some(&b) = ids.get(p + 1).filter(|_| bigrams) {
                 if let Some(&i) = self.index.get(&key(a, Some(b))) {
-                    count(i);
+                    buf.count(i);
                 }
             }
         }
@@ -334,11 +353,9 @@ impl JointIndex {
         let mut unigram = vec![[u32::MAX; 2]; a.unigram.len().max(b.unigram.len())];
         for (t, f) in [a, b].into_iter().enumerate() {
             for (i, &k) in f.keys.iter().enumerate() {
-                match f.unigram.get(((k >> 32) as usize).wrapping_sub(1)) {
-                    Some(&u) if k & 0xffff_ffff == 0 && u == i as u32 => {
-                        unigram[(k >> 32) as usize - 1][t] = i as u32;
-                    }
-                    _ => index.entry(k).or_insert([u32::MAX; 2])[t] = i as u32,
+                match table_unigram(k) {
+                    Some(id) => unigram[id][t] = i as u32,
+                    None => index.entry(k).or_insert([u32::MAX; 2])[t] = i as u32,
                 }
             }
         }
@@ -369,22 +386,12 @@ impl JointIndex {
         bufs: &mut [FeatureBuf; 2],
     ) {
         for (f, buf) in featurizers.iter().zip(bufs.iter_mut()) {
-            buf.vec.clear();
-            if buf.slot.len() < f.keys.len() {
-                buf.slot.resize(f.keys.len(), u32::MAX);
-            }
+            buf.start(f.keys.len());
         }
         let count = |bufs: &mut [FeatureBuf; 2], found: [u32; 2]| {
             for (buf, i) in bufs.iter_mut().zip(found) {
-                if i == u32::MAX {
-                    continue;
-                }
-                match buf.slot[i as usize] {
-                    u32::MAX => {
-                        buf.slot[i as usize] = buf.vec.len() as u32;
-                        buf.vec.push((i, 1.0));
-                    }
-                    at => buf.vec[at as usize].1 += 1.0,
+                if i != u32::MAX {
+                    buf.count(i);
                 }
             }
         };
@@ -447,9 +454,10 @@ mod tests {
         seen.sort_unstable();
         seen.dedup();
         assert_eq!(seen.len(), 4);
-        // The repeated unigram weighs more than its single-count neighbour of equal idf.
+        // The unigram seen twice (tf 1 + ln 2) outweighs the bigram (3,3) seen
+        // once, despite its lower idf (3 is in two of the three documents).
         let value = |k: u64| out.iter().find(|x| x.0 == f.index[&k]).unwrap().1;
-        assert!(value(key(3, None)) > value(key(3, Some(3))) * 0.99);
+        assert!(value(key(3, None)) > value(key(3, Some(3))));
         // The buffer is reusable: the same text gives the same features.
         let first = buf.vec.clone();
         f.transform(&[3, 3, 4, 99], &Valence::default(), &mut buf);

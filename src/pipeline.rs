@@ -305,12 +305,6 @@ impl Pipeline {
         let (stance, sentiment) = self
             .classify_targeted(text, &targets, scratch)
             .map_err(|e| err(&e.to_string()))?;
-        let added = Added {
-            stance: &self.model.stance.labels[stance.label],
-            stance_scores: Scores(&self.model.stance.labels, &stance.probs),
-            sentiment: &self.model.sentiment.labels[sentiment.label],
-            sentiment_scores: Scores(&self.model.sentiment.labels, &sentiment.probs),
-        };
         if parsed.stance.is_none()
             && parsed.stance_scores.is_none()
             && parsed.sentiment.is_none()
@@ -323,6 +317,12 @@ impl Pipeline {
             self.write_predictions(&stance, &sentiment, out);
             out.push(b'}');
         } else {
+            let added = Added {
+                stance: &self.model.stance.labels[stance.label],
+                stance_scores: Scores(&self.model.stance.labels, &stance.probs),
+                sentiment: &self.model.sentiment.labels[sentiment.label],
+                sentiment_scores: Scores(&self.model.sentiment.labels, &sentiment.probs),
+            };
             let mut obj: serde_json::Map<String, serde_json::Value> =
                 serde_json::from_str(line).map_err(|e| err(&json_message(&e)))?;
             if let serde_json::Value::Object(fields) =

@@ -75,14 +75,14 @@ fn is_zero(n: &usize) -> bool {
     *n == 0
 }
 
-/// Process every record with `f`, writing outputs to `out` and one JSON error
-/// line per failed record to `errors`. `progress` receives input bytes done.
 /// Per chunk of records: each one's outcome and its span of the shared output.
 type Chunk = (
     Vec<(Result<usize, RecordError>, std::ops::Range<usize>)>,
     Vec<u8>,
 );
 
+/// Process every record with `f`, writing outputs to `out` and one JSON error
+/// line per failed record to `errors`. `progress` receives input bytes done.
 /// `interrupted` is polled between batches.
 pub fn run<F>(
     records: &mut Records,

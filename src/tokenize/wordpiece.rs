@@ -26,7 +26,8 @@
 //!   -> drop Mn -> `char::to_lowercase` -> pre-tokenizer (whitespace / BERT punctuation).
 //! * WordPiece: greedy longest-match-first over `&str` slices (no per-token String), two
 //!   maps (word-initial pieces keyed by the full token, continuation pieces keyed without
-//!   the `##` prefix; short keys packed into integers, see `PieceMap`), candidate ends capped at the longest vocab entry; a word longer than
+//!   the `##` prefix; short keys packed into integers, see `PieceMap`), candidate ends
+//!   capped at the longest vocab entry; a word longer than
 //!   `max_input_chars_per_word` chars, or one that cannot be segmented, becomes a single `[UNK]`.
 //!   Words are assembled in a fixed stack buffer (`max_input_chars_per_word * 4` bytes is
 //!   enough for any word that is not `[UNK]` by length), so `encode_into` does not allocate
