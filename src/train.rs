@@ -42,7 +42,7 @@ pub struct Example {
     /// Byte ranges of the mentions the label is about (sorted, disjoint);
     /// each is marked with [`crate::tokenize::TARGET_ID`] when encoded. Empty:
     /// the label is about the whole text.
-    pub targets: Vec<std::ops::Range<usize>>,
+    pub targets: Spans,
     pub path: PathBuf,
     pub line: usize,
 }
@@ -92,11 +92,7 @@ pub fn read_examples(spec: &DataSpec) -> Result<Vec<Example>> {
         Error::data(path, line, "invalid UTF-8")
     })?;
     let mut out = Vec::new();
-    let mut push = |text: String,
-                    raw: String,
-                    targets: Vec<std::ops::Range<usize>>,
-                    line: usize|
-     -> Result<()> {
+    let mut push = |text: String, raw: String, targets: Spans, line: usize| -> Result<()> {
         let label = match spec.map.get(&raw) {
             Some(l) if l == "-" => return Ok(()),
             Some(l) => l.clone(),
