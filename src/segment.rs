@@ -170,14 +170,19 @@ fn split_sentences(text: &str, para: Range<usize>, quotes: &[Quote], out: &mut V
     let mut start = para.start;
     let mut i = para.start;
     let mut q = 0; // next quote that may contain i
+    let ellipsis = memchr::memmem::Finder::new("…");
+    let next_ellipsis = |from: usize| ellipsis.find(&bytes[from..para.end]).map_or(para.end, |k| from + k);
+    let mut ell = next_ellipsis(i);
     while i < para.end {
-        let b = bytes[i];
-        let is_term = matches!(b, b'.' | b'!' | b'?');
-        let is_ellipsis = b == 0xE2 && bytes[i..].starts_with("…".as_bytes());
-        if !(is_term || is_ellipsis) {
-            i += 1;
-            continue;
+        // Jump to the next terminator: '.', '!', '?' or '…'.
+        if ell < i {
+            ell = next_ellipsis(i);
         }
+        i = memchr::memchr3(b'.', b'!', b'?', &bytes[i..ell]).map_or(ell, |k| i + k);
+        if i >= para.end {
+            break;
+        }
+        let is_ellipsis = i == ell;
         let term_len = if is_ellipsis { 3 } else { 1 };
         // Absorb runs of terminators and closing quotes/brackets.
         let mut end = i + term_len;
