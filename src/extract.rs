@@ -103,6 +103,17 @@ pub enum StatementKind {
     Colon,
 }
 
+impl StatementKind {
+    /// The name used in output, as serde writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StatementKind::Direct => "direct",
+            StatementKind::Indirect => "indirect",
+            StatementKind::Colon => "colon",
+        }
+    }
+}
+
 /// A statement found in an article.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Statement {

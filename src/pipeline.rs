@@ -12,7 +12,7 @@ use smallvec::SmallVec;
 use crate::attribute::Actors;
 use crate::classify::argmax;
 use crate::error::{Error, Result};
-use crate::extract::{extract, Limits, Statement, StatementKind};
+use crate::extract::{extract, Limits, Statement};
 use crate::featurize::{FeatureBuf, JointIndex};
 use crate::gazetteer::Gazetteer;
 use crate::input::RawRecord;
@@ -221,40 +221,7 @@ impl Pipeline {
             .score(&article.text, scratch)
             .map_err(|e| err(e.to_string()))?;
         for s in &scored {
-            let line = StatementOut {
-                article_id: &id,
-                speaker: s
-                    .statement
-                    .speakers
-                    .first()
-                    .map_or("", |sp| sp.name.as_str()),
-                speakers: s
-                    .statement
-                    .speakers
-                    .iter()
-                    .map(|sp| sp.name.as_str())
-                    .collect(),
-                speaker_kind: s
-                    .statement
-                    .speakers
-                    .first()
-                    .map_or("unknown", |sp| sp.kind.as_str()),
-                text: &article.text[s.statement.range.clone()],
-                start: s.statement.range.start,
-                end: s.statement.range.end,
-                kind: s.statement.kind,
-                cue: &s.statement.cue,
-                stance: &self.model.stance.labels[s.stance.label],
-                stance_scores: Scores(&self.model.stance.labels, &s.stance.probs),
-                sentiment: &self.model.sentiment.labels[s.sentiment.label],
-                sentiment_scores: Scores(&self.model.sentiment.labels, &s.sentiment.probs),
-                date: article.date.as_deref(),
-                title: article.title.as_deref(),
-                source: article.source.as_deref(),
-                url: article.url.as_deref(),
-            };
-            serde_json::to_writer(&mut *out, &line).expect("serialising to memory");
-            out.push(b'\n');
+            self.write_statement(&id, &article, s, out);
         }
         Ok(scored.len())
     }
@@ -425,6 +392,68 @@ impl Pipeline {
             out.push(b'}');
         }
     }
+
+    /// One output line of `score`, as serde_json would print [`StatementOut`]
+    /// (tested), without going through serde: it is a tenth of scoring time.
+    fn write_statement(&self, id: &str, article: &Article, s: &Scored, out: &mut Vec<u8>) {
+        let st = &s.statement;
+        let first = st.speakers.first();
+        out.extend_from_slice(b"{\"article_id\":");
+        write_json_str(id, out);
+        out.extend_from_slice(b",\"speaker\":");
+        write_json_str(first.map_or("", |sp| sp.name.as_str()), out);
+        out.extend_from_slice(b",\"speakers\":[");
+        for (i, sp) in st.speakers.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            write_json_str(&sp.name, out);
+        }
+        out.extend_from_slice(b"],\"speaker_kind\":");
+        write_json_str(first.map_or("unknown", |sp| sp.kind.as_str()), out);
+        out.extend_from_slice(b",\"text\":");
+        write_json_str(&article.text[st.range.clone()], out);
+        let mut num = itoa::Buffer::new();
+        out.extend_from_slice(b",\"start\":");
+        out.extend_from_slice(num.format(st.range.start).as_bytes());
+        out.extend_from_slice(b",\"end\":");
+        out.extend_from_slice(num.format(st.range.end).as_bytes());
+        out.extend_from_slice(b",\"kind\":\"");
+        out.extend_from_slice(st.kind.as_str().as_bytes());
+        out.extend_from_slice(b"\",\"cue\":");
+        write_json_str(&st.cue, out);
+        self.write_predictions(&s.stance, &s.sentiment, out);
+        let optional = [
+            (&b",\"date\":"[..], &article.date),
+            (b",\"title\":", &article.title),
+            (b",\"source\":", &article.source),
+            (b",\"url\":", &article.url),
+        ];
+        for (key, value) in optional {
+            if let Some(v) = value {
+                out.extend_from_slice(key);
+                write_json_str(v, out);
+            }
+        }
+        out.extend_from_slice(b"}\n");
+    }
+}
+
+/// `s` as a JSON string, exactly as serde_json writes it. Most strings need no
+/// escape: a branch-free scan (which the compiler vectorises) finds that out
+/// before a plain copy; the others go through serde_json.
+fn write_json_str(s: &str, out: &mut Vec<u8>) {
+    let needs_escape = s
+        .as_bytes()
+        .chunks(32)
+        .any(|c| c.iter().fold(false, |acc, &b| acc | (b < 0x20) | (b == b'"') | (b == b'\\')));
+    if needs_escape {
+        serde_json::to_writer(&mut *out, s).expect("serialising to memory");
+    } else {
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    }
 }
 
 /// A probability as serde_json prints [`round4`] of it: `0.0`, `0.0445`, `1.0`.
@@ -498,6 +527,8 @@ impl Serialize for Scores<'_> {
     }
 }
 
+/// The reference for [`Pipeline::write_statement`].
+#[cfg(test)]
 #[derive(Serialize)]
 struct StatementOut<'a> {
     article_id: &'a str,
@@ -507,7 +538,7 @@ struct StatementOut<'a> {
     text: &'a str,
     start: usize,
     end: usize,
-    kind: StatementKind,
+    kind: crate::extract::StatementKind,
     cue: &'a str,
     stance: &'a str,
     stance_scores: Scores<'a>,
@@ -539,6 +570,65 @@ mod tests {
                 write_round4(x, &mut out);
                 let want = serde_json::to_string(&round4(x)).unwrap();
                 assert_eq!(std::str::from_utf8(&out).unwrap(), want, "{x}");
+            }
+        }
+    }
+
+    #[test]
+    fn json_strings_are_written_as_serde_writes_them() {
+        let long = "no escape at all, but longer than one 32-byte chunk of the scan ".repeat(3);
+        for t in ["", "plain", "say \"no\"", "back\\slash", "tab\tnew\nline\u{1}\u{1f}", "“curly” é 中 \u{7f}", &long] {
+            let mut fast = Vec::new();
+            write_json_str(t, &mut fast);
+            assert_eq!(std::str::from_utf8(&fast).unwrap(), serde_json::to_string(t).unwrap());
+        }
+    }
+
+    #[test]
+    fn written_statements_equal_serialised_ones() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/default");
+        let p = Pipeline::new(Model::load(&dir).unwrap(), None, Limits::default()).unwrap();
+        let text = "Emmanuel Macron said: \"We \\ want\ttalks.\"\n\"We will never give in,\" the Kremlin said.\n\
+                    Chancellor Olaf Scholz and Xi Jinping said they welcomed the ceasefire.";
+        let mut scratch = Scratch::default();
+        let scored = p.score(text, &mut scratch).unwrap();
+        assert!(scored.len() >= 3, "{scored:?}");
+        for (date, url) in [(None, None), (Some("2024-01-02"), Some("http://x/\"y\""))] {
+            let article = Article {
+                id: Some("a\"1".into()),
+                text: Cow::Borrowed(text),
+                date: date.map(Into::into),
+                title: Some("T\u{1}".into()),
+                source: None,
+                url: url.map(Into::into),
+            };
+            for s in &scored {
+                let mut fast = Vec::new();
+                p.write_statement("a\"1", &article, s, &mut fast);
+                let st = &s.statement;
+                let want = StatementOut {
+                    article_id: "a\"1",
+                    speaker: st.speakers.first().map_or("", |sp| sp.name.as_str()),
+                    speakers: st.speakers.iter().map(|sp| sp.name.as_str()).collect(),
+                    speaker_kind: st.speakers.first().map_or("unknown", |sp| sp.kind.as_str()),
+                    text: &text[st.range.clone()],
+                    start: st.range.start,
+                    end: st.range.end,
+                    kind: st.kind,
+                    cue: &st.cue,
+                    stance: &p.model.stance.labels[s.stance.label],
+                    stance_scores: Scores(&p.model.stance.labels, &s.stance.probs),
+                    sentiment: &p.model.sentiment.labels[s.sentiment.label],
+                    sentiment_scores: Scores(&p.model.sentiment.labels, &s.sentiment.probs),
+                    date: article.date.as_deref(),
+                    title: article.title.as_deref(),
+                    source: article.source.as_deref(),
+                    url: article.url.as_deref(),
+                };
+                assert_eq!(
+                    std::str::from_utf8(&fast).unwrap(),
+                    serde_json::to_string(&want).unwrap() + "\n"
+                );
             }
         }
     }
