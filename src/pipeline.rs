@@ -13,7 +13,7 @@ use crate::attribute::Actors;
 use crate::classify::argmax;
 use crate::error::{Error, Result};
 use crate::extract::{extract, Limits, Statement, StatementKind};
-use crate::featurize::{FeatureBuf, JointIndex};
+use crate::featurize::{FeatureBuf, JointBuf, JointIndex, SparseVec};
 use crate::gazetteer::Gazetteer;
 use crate::input::RawRecord;
 use crate::model::Model;
@@ -35,6 +35,7 @@ pub struct Pipeline {
 pub struct Scratch {
     ids: Vec<u32>,
     features: [FeatureBuf; 2],
+    joint: JointBuf,
     probs: Vec<f32>,
 }
 
@@ -149,18 +150,23 @@ impl Pipeline {
         let Scratch {
             ids,
             features,
+            joint,
             probs,
         } = scratch;
-        match &self.joint {
-            Some(j) => j.transform(tasks.map(|t| &t.featurizer), ids, valence, features),
+        let vecs: [&SparseVec; 2] = match &self.joint {
+            Some(j) => {
+                j.transform(ids, valence, joint);
+                [&joint.vecs[0], &joint.vecs[1]]
+            }
             None => {
                 for (t, f) in tasks.iter().zip(features.iter_mut()) {
                     t.featurizer.transform(ids, valence, f);
                 }
+                [&features[0].vec, &features[1].vec]
             }
-        }
+        };
         let [stance, sentiment] = [0, 1].map(|t| {
-            tasks[t].classifier.predict_proba(&features[t].vec, probs);
+            tasks[t].classifier.predict_proba(vecs[t], probs);
             Prediction {
                 label: argmax(probs),
                 probs: SmallVec::from_slice(probs),
