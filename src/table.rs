@@ -145,7 +145,11 @@ mod tests {
         assert_eq!(t.insert(7, 2), Some(1));
         assert_eq!(t.get(7), Some(2));
         assert_eq!(t.get(8), None);
-        assert_eq!(t.get(u64::EMPTY), None, "the free-slot marker is never found");
+        assert_eq!(
+            t.get(u64::EMPTY),
+            None,
+            "the free-slot marker is never found"
+        );
         *t.get_or_insert(9, 0) += 5;
         *t.get_or_insert(9, 0) += 5;
         assert_eq!(t.get(9), Some(10));

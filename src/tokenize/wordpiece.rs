@@ -36,9 +36,9 @@
 //!   enough for any word that is not `[UNK]` by length), so `encode_into` does not allocate
 //!   except to grow `out`.
 
+use crate::table::Table;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use rustc_hash::FxHashMap;
-use crate::table::Table;
 use tokenizers::{Model, ModelWrapper, NormalizerWrapper, PreTokenizerWrapper, Tokenizer};
 use unicode_categories::UnicodeCategories;
 use unicode_normalization_alignments::UnicodeNormalization;
@@ -129,8 +129,8 @@ fn pack(b: &[u8], at: usize, len: usize, set: u8) -> Option<[u64; 2]> {
             u128::from_le_bytes(w)
         }
     };
-    let v = (v | u128::from_le_bytes([set; 16])) & ((1u128 << (8 * len)) - 1)
-        | (len as u128) << 120;
+    let v =
+        (v | u128::from_le_bytes([set; 16])) & ((1u128 << (8 * len)) - 1) | (len as u128) << 120;
     Some([v as u64, (v >> 64) as u64])
 }
 
