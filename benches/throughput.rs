@@ -11,7 +11,7 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Through
 use rayon::prelude::*;
 use stance::classify::argmax;
 use stance::extract::Limits;
-use stance::featurize::{FeatureBuf, JointIndex};
+use stance::featurize::{JointBuf, JointIndex};
 use stance::model::Model;
 use stance::pipeline::{Pipeline, Scratch};
 
@@ -117,17 +117,12 @@ fn benches(c: &mut Criterion) {
                 pool.install(|| {
                     ids.par_iter()
                         .map_init(
-                            || ([FeatureBuf::default(), FeatureBuf::default()], Vec::new()),
+                            || (JointBuf::default(), Vec::new()),
                             |(f, out), t| {
-                                joint.transform(
-                                    tasks.map(|t| &t.featurizer),
-                                    t,
-                                    &p.model.valence,
-                                    f,
-                                );
+                                joint.transform(t, &p.model.valence, f);
                                 (0..2)
                                     .map(|k| {
-                                        tasks[k].classifier.predict_proba(&f[k].vec, out);
+                                        tasks[k].classifier.predict_proba(&f.vecs[k], out);
                                         argmax(out)
                                     })
                                     .sum::<usize>()

@@ -10,6 +10,7 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::table::Table;
 
 /// Number of dense lexicon features appended after the n-gram features.
 pub const LEXICON_FEATURES: usize = 4;
@@ -38,7 +39,7 @@ impl FeatureBuf {
     }
 
     /// One more occurrence of n-gram feature `i`.
-    #[inline]
+    #[inline(always)]
     fn count(&mut self, i: u32) {
         match self.slot[i as usize] {
             u32::MAX => {
@@ -46,6 +47,18 @@ impl FeatureBuf {
                 self.vec.push((i, 1.0));
             }
             at => self.vec[at as usize].1 += 1.0,
+        }
+    }
+
+    /// Turn the counts into sublinear term frequencies and reset the slots
+    /// for the next text.
+    fn counts_to_tf(&mut self) {
+        for (i, v) in self.vec.iter_mut() {
+            self.slot[*i as usize] = u32::MAX;
+            // Most n-grams occur once: 1 + ln 1 = 1 exactly, without the call.
+            if *v != 1.0 {
+                *v = 1.0 + v.ln();
+            }
         }
     }
 }
@@ -267,38 +280,38 @@ impl Featurizer {
     /// Turn counts into sublinear tf-idf, L2-normalise, append the lexicon
     /// features, and reset the slots for the next text.
     fn finish(&self, ids: &[u32], lex: &Lexicon, buf: &mut FeatureBuf) {
-        let FeatureBuf { vec: out, slot } = buf;
-        for &(i, _) in out.iter() {
-            slot[i as usize] = u32::MAX;
-        }
+        buf.counts_to_tf();
         let mut norm = 0.0f32;
-        for (i, v) in out.iter_mut() {
-            // Most n-grams occur once: 1 + ln 1 = 1 exactly, without the call.
-            let tf = if *v == 1.0 { 1.0 } else { 1.0 + v.ln() };
-            *v = tf * self.idf[*i as usize];
+        for (i, v) in buf.vec.iter_mut() {
+            *v *= self.idf[*i as usize];
             norm += *v * *v;
         }
-        if norm > 0.0 {
-            let inv = norm.sqrt().recip();
-            out.iter_mut().for_each(|(_, v)| *v *= inv);
-        }
-        let base = self.keys.len() as u32;
-        let Lexicon {
-            pos,
-            neg,
-            npos,
-            nneg,
-            negated,
-        } = *lex;
-        let scale = (ids.len() as f32 + 1.0).sqrt().recip();
-        let lex = [pos * scale, neg * scale, negated, (npos - nneg) * scale];
-        out.extend(
-            lex.iter()
-                .enumerate()
-                .filter(|(_, v)| **v != 0.0)
-                .map(|(j, &v)| (base + j as u32, v)),
-        );
+        finish_vector(&mut buf.vec, norm, self.keys.len() as u32, ids.len(), lex);
     }
+}
+
+/// L2-normalise the tf-idf values of `out` (`norm`: their sum of squares)
+/// and append the lexicon features, numbered from `base`.
+fn finish_vector(out: &mut SparseVec, norm: f32, base: u32, n_ids: usize, lex: &Lexicon) {
+    if norm > 0.0 {
+        let inv = norm.sqrt().recip();
+        out.iter_mut().for_each(|(_, v)| *v *= inv);
+    }
+    let Lexicon {
+        pos,
+        neg,
+        npos,
+        nneg,
+        negated,
+    } = *lex;
+    let scale = (n_ids as f32 + 1.0).sqrt().recip();
+    let lex = [pos * scale, neg * scale, negated, (npos - nneg) * scale];
+    out.extend(
+        lex.iter()
+            .enumerate()
+            .filter(|(_, v)| **v != 0.0)
+            .map(|(j, &v)| (base + j as u32, v)),
+    );
 }
 
 /// Valence sums of one text, shared by every featurizer that reads it.
@@ -332,15 +345,37 @@ impl Lexicon {
 }
 
 /// Two featurizers read in one pass: one lookup per n-gram finds the feature
-/// of both (the stance and sentiment models share the tokens of a statement).
-/// Gives exactly what two [`Featurizer::transform`] calls give.
+/// of both (the stance and sentiment models share the tokens of a statement),
+/// and each n-gram is counted once. Gives exactly what two
+/// [`Featurizer::transform`] calls give.
 #[derive(Debug, Clone)]
 pub struct JointIndex {
-    /// Per token id, both unigram features (`u32::MAX`: none).
-    unigram: Vec<[u32; 2]>,
+    /// Per token id, the joint n-gram of its unigram (`u32::MAX`: in neither featurizer).
+    unigram: Vec<u32>,
     /// Unigrams beyond the table (the target marker) and all bigrams.
-    index: FxHashMap<u64, [u32; 2]>,
+    index: Table<u64, u32>,
+    /// Per joint n-gram, its feature and idf in each featurizer.
+    ngrams: Vec<JointNgram>,
+    /// Each featurizer's number of n-gram features (where its lexicon features start).
+    base: [u32; 2],
     bigrams: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct JointNgram {
+    /// `u32::MAX`: not a feature of that featurizer.
+    feature: [u32; 2],
+    idf: [f32; 2],
+}
+
+/// Reusable buffers for [`JointIndex::transform`], one per thread.
+#[derive(Debug, Clone, Default)]
+pub struct JointBuf {
+    /// Counts, then term frequencies, of joint n-grams.
+    counts: FeatureBuf,
+    /// The features of the last text for each featurizer, as
+    /// [`FeatureBuf::vec`] would hold them.
+    pub vecs: [SparseVec; 2],
 }
 
 impl JointIndex {
@@ -349,67 +384,79 @@ impl JointIndex {
         if a.params.ngram_max != b.params.ngram_max {
             return None;
         }
-        let mut index: FxHashMap<u64, [u32; 2]> = FxHashMap::default();
-        let mut unigram = vec![[u32::MAX; 2]; a.unigram.len().max(b.unigram.len())];
+        let mut joint: FxHashMap<u64, u32> = FxHashMap::default();
+        let mut ngrams: Vec<JointNgram> = Vec::new();
         for (t, f) in [a, b].into_iter().enumerate() {
-            for (i, &k) in f.keys.iter().enumerate() {
-                match table_unigram(k) {
-                    Some(id) => unigram[id][t] = i as u32,
-                    None => index.entry(k).or_insert([u32::MAX; 2])[t] = i as u32,
+            for (i, (&k, &idf)) in f.keys.iter().zip(&f.idf).enumerate() {
+                let j = *joint.entry(k).or_insert_with(|| {
+                    ngrams.push(JointNgram {
+                        feature: [u32::MAX; 2],
+                        idf: [0.0; 2],
+                    });
+                    ngrams.len() as u32 - 1
+                });
+                let g = &mut ngrams[j as usize];
+                (g.feature[t], g.idf[t]) = (i as u32, idf);
+            }
+        }
+        let mut unigram = vec![u32::MAX; a.unigram.len().max(b.unigram.len())];
+        let mut index = Table::default();
+        for (k, j) in joint {
+            match table_unigram(k) {
+                Some(id) => unigram[id] = j,
+                None => {
+                    index.insert(k, j);
                 }
             }
         }
         Some(JointIndex {
             unigram,
             index,
+            ngrams,
+            base: [a, b].map(|f| f.keys.len() as u32),
             bigrams: a.params.ngram_max >= 2,
         })
     }
 
-    fn unigram(&self, id: u32) -> [u32; 2] {
+    #[inline]
+    fn unigram(&self, id: u32) -> u32 {
         match self.unigram.get(id as usize) {
-            Some(&u) => u,
-            None => self
-                .index
-                .get(&key(id, None))
-                .copied()
-                .unwrap_or([u32::MAX; 2]),
+            Some(&j) => j,
+            None => self.index.get(key(id, None)).unwrap_or(u32::MAX),
         }
     }
 
-    /// Features of `ids` for both featurizers (the ones this index was built from).
-    pub fn transform(
-        &self,
-        featurizers: [&Featurizer; 2],
-        ids: &[u32],
-        valence: &Valence,
-        bufs: &mut [FeatureBuf; 2],
-    ) {
-        for (f, buf) in featurizers.iter().zip(bufs.iter_mut()) {
-            buf.start(f.keys.len());
-        }
-        let count = |bufs: &mut [FeatureBuf; 2], found: [u32; 2]| {
-            for (buf, i) in bufs.iter_mut().zip(found) {
-                if i != u32::MAX {
-                    buf.count(i);
-                }
-            }
-        };
+    /// Features of `ids` for both featurizers (the ones this index was built
+    /// from), in `buf.vecs`.
+    pub fn transform(&self, ids: &[u32], valence: &Valence, buf: &mut JointBuf) {
+        let counts = &mut buf.counts;
+        counts.start(self.ngrams.len());
         for (p, &a) in ids.iter().enumerate() {
-            let uni = self.unigram(a);
-            if uni == [u32::MAX; 2] {
+            let j = self.unigram(a);
+            if j == u32::MAX {
                 continue; // no unigram, no bigram starting here (see `Featurizer::transform`)
             }
-            count(bufs, uni);
+            counts.count(j);
             if let Some(&b) = ids.get(p + 1).filter(|_| self.bigrams) {
-                if let Some(&bi) = self.index.get(&key(a, Some(b))) {
-                    count(bufs, bi);
+                if let Some(j) = self.index.get(key(a, Some(b))) {
+                    counts.count(j);
                 }
             }
         }
+        counts.counts_to_tf();
         let lex = Lexicon::of(ids, valence);
-        for (f, buf) in featurizers.iter().zip(bufs.iter_mut()) {
-            f.finish(ids, &lex, buf);
+        for (t, out) in buf.vecs.iter_mut().enumerate() {
+            out.clear();
+            let mut norm = 0.0f32;
+            for &(j, tf) in &counts.vec {
+                let g = &self.ngrams[j as usize];
+                if g.feature[t] != u32::MAX {
+                    let v = tf * g.idf[t];
+                    norm += v * v;
+                    out.push((g.feature[t], v));
+                }
+            }
+            finish_vector(out, norm, self.base[t], ids.len(), &lex);
         }
     }
 }
@@ -478,7 +525,7 @@ mod tests {
         let b = Featurizer::fit(params(100), &docs_b).unwrap();
         let joint = JointIndex::new(&a, &b).unwrap();
         let val = Valence::new([("good".to_string(), 2.0)], |_| Some(2), 10);
-        let mut bufs = [FeatureBuf::default(), FeatureBuf::default()];
+        let mut bufs = JointBuf::default();
         let (mut one, mut two) = (FeatureBuf::default(), FeatureBuf::default());
         let mut compared = 0;
         for ids in [
@@ -487,11 +534,11 @@ mod tests {
             vec![42, 7, 7],
             vec![],
         ] {
-            joint.transform([&a, &b], &ids, &val, &mut bufs);
+            joint.transform(&ids, &val, &mut bufs);
             a.transform(&ids, &val, &mut one);
             b.transform(&ids, &val, &mut two);
-            assert_eq!(bufs[0].vec, one.vec, "{ids:?}");
-            assert_eq!(bufs[1].vec, two.vec, "{ids:?}");
+            assert_eq!(bufs.vecs[0], one.vec, "{ids:?}");
+            assert_eq!(bufs.vecs[1], two.vec, "{ids:?}");
             compared += one.vec.len() + two.vec.len();
         }
         assert!(compared > 20, "the texts have features to compare");

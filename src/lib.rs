@@ -24,6 +24,7 @@ pub mod pipeline;
 pub mod recipe;
 pub mod run;
 pub mod segment;
+pub mod table;
 pub mod tokenize;
 pub mod train;
 pub mod words;

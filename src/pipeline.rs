@@ -13,7 +13,7 @@ use crate::attribute::Actors;
 use crate::classify::argmax;
 use crate::error::{Error, Result};
 use crate::extract::{extract, Limits, Statement};
-use crate::featurize::{FeatureBuf, JointIndex};
+use crate::featurize::{FeatureBuf, JointBuf, JointIndex, SparseVec};
 use crate::gazetteer::Gazetteer;
 use crate::input::RawRecord;
 use crate::model::Model;
@@ -35,6 +35,7 @@ pub struct Pipeline {
 pub struct Scratch {
     ids: Vec<u32>,
     features: [FeatureBuf; 2],
+    joint: JointBuf,
     probs: Vec<f32>,
 }
 
@@ -149,18 +150,23 @@ impl Pipeline {
         let Scratch {
             ids,
             features,
+            joint,
             probs,
         } = scratch;
-        match &self.joint {
-            Some(j) => j.transform(tasks.map(|t| &t.featurizer), ids, valence, features),
+        let vecs: [&SparseVec; 2] = match &self.joint {
+            Some(j) => {
+                j.transform(ids, valence, joint);
+                [&joint.vecs[0], &joint.vecs[1]]
+            }
             None => {
                 for (t, f) in tasks.iter().zip(features.iter_mut()) {
                     t.featurizer.transform(ids, valence, f);
                 }
+                [&features[0].vec, &features[1].vec]
             }
-        }
+        };
         let [stance, sentiment] = [0, 1].map(|t| {
-            tasks[t].classifier.predict_proba(&features[t].vec, probs);
+            tasks[t].classifier.predict_proba(vecs[t], probs);
             Prediction {
                 label: argmax(probs),
                 probs: SmallVec::from_slice(probs),
@@ -246,10 +252,13 @@ impl Pipeline {
             }
             None => decoded.trim(),
         };
-        let parsed: ClassifyIn = serde_json::from_str(line).map_err(|e| RecordError {
-            id: sniff_id(line),
-            message: json_message(&e),
-        })?;
+        let parsed = match ClassifyIn::parse_plain(line) {
+            Some(parsed) => parsed,
+            None => serde_json::from_str(line).map_err(|e| RecordError {
+                id: sniff_id(line),
+                message: json_message(&e),
+            })?,
+        };
         let err = |message: &str| RecordError {
             id: parsed.id.clone(),
             message: message.to_string(),
@@ -318,6 +327,109 @@ struct ClassifyIn<'a> {
     stance_scores: Option<serde::de::IgnoredAny>,
     sentiment: Option<serde::de::IgnoredAny>,
     sentiment_scores: Option<serde::de::IgnoredAny>,
+}
+
+impl<'a> ClassifyIn<'a> {
+    /// The common record, `{"text": "…"}` with an optional string `id`
+    /// (either order, no `\u` escapes), parsed without serde_json's
+    /// per-field machinery; `None` for any other line, which serde_json then
+    /// parses (and reports errors for). Where this gives `Some`, serde_json
+    /// gives the same.
+    fn parse_plain(line: &'a str) -> Option<Self> {
+        let ws = |s: &'a str| s.trim_start_matches([' ', '\t', '\n', '\r']);
+        let (mut id, mut text) = (None, None);
+        let mut rest = ws(line.strip_prefix('{')?);
+        loop {
+            let (key, r) = json_string(rest)?;
+            let (value, r) = json_string(ws(ws(r).strip_prefix(':')?))?;
+            match &*key {
+                "text" if text.is_none() => text = Some(value),
+                "id" if id.is_none() => id = Some(value.into_owned()),
+                _ => return None,
+            }
+            rest = ws(r);
+            match rest.strip_prefix(',') {
+                Some(r) => rest = ws(r),
+                None => break,
+            }
+        }
+        ws(rest.strip_prefix('}')?)
+            .is_empty()
+            .then_some(ClassifyIn {
+                id,
+                text,
+                targets: None,
+                stance: None,
+                stance_scores: None,
+                sentiment: None,
+                sentiment_scores: None,
+            })
+    }
+}
+
+/// The JSON string `s` starts with, decoded, and the rest of `s`; `None`
+/// when `s` does not start with one, or it has a control char or a `\u`
+/// escape (left to serde_json).
+fn json_string(s: &str) -> Option<(Cow<'_, str>, &str)> {
+    let s = s.strip_prefix('"')?;
+    let b = s.as_bytes();
+    let mut decoded: Option<String> = None;
+    let mut from = 0;
+    loop {
+        let at = from + find_special(&b[from..])?;
+        if b[at] < 0x20 {
+            return None;
+        }
+        if b[at] == b'"' {
+            let text = match decoded {
+                None => Cow::Borrowed(&s[..at]),
+                Some(mut d) => {
+                    d.push_str(&s[from..at]);
+                    Cow::Owned(d)
+                }
+            };
+            return Some((text, &s[at + 1..]));
+        }
+        let d = decoded.get_or_insert_with(String::new);
+        d.push_str(&s[from..at]);
+        d.push(match b.get(at + 1)? {
+            b'"' => '"',
+            b'\\' => '\\',
+            b'/' => '/',
+            b'b' => '\u{8}',
+            b'f' => '\u{c}',
+            b'n' => '\n',
+            b'r' => '\r',
+            b't' => '\t',
+            _ => return None,
+        });
+        from = at + 2;
+    }
+}
+
+/// Where `b` has its first `"`, `\` or control char, 8 bytes at a time.
+fn find_special(b: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // The high bit of each byte below `n` (n <= 0x80); bits above the lowest
+    // may be spurious (borrows), the lowest is exact.
+    let below = |x: u64, n: u8| x.wrapping_sub(ONES * u64::from(n)) & !x & HIGH;
+    let special = |x: u64| {
+        below(x ^ (ONES * u64::from(b'"')), 1)
+            | below(x ^ (ONES * u64::from(b'\\')), 1)
+            | below(x, 0x20)
+    };
+    let mut chunks = b.chunks_exact(8);
+    for (k, c) in chunks.by_ref().enumerate() {
+        let m = special(u64::from_le_bytes(c.try_into().expect("8 bytes")));
+        if m != 0 {
+            return Some(k * 8 + m.trailing_zeros() as usize / 8);
+        }
+    }
+    let tail = chunks.remainder();
+    tail.iter()
+        .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+        .map(|i| b.len() - tail.len() + i)
 }
 
 /// Target offsets as sorted ranges, or why they cannot be used.
@@ -459,23 +571,24 @@ fn write_json_str(s: &str, out: &mut Vec<u8>) {
 /// A probability as serde_json prints [`round4`] of it: `0.0`, `0.0445`, `1.0`.
 fn write_round4(v: f32, out: &mut Vec<u8>) {
     let k = (f64::from(v) * 10_000.0).round().clamp(0.0, 10_000.0) as u32;
-    let (int, mut frac) = (k / 10_000, k % 10_000);
-    let mut buf = [b'0', b'.', b'0', b'0', b'0', b'0'];
-    buf[0] += int as u8;
-    if frac == 0 {
-        out.extend_from_slice(&buf[..3]);
-        return;
-    }
-    let mut len = 6;
-    while frac % 10 == 0 {
-        frac /= 10;
-        len -= 1;
-    }
-    for d in buf[2..len].iter_mut().rev() {
-        *d = b'0' + (frac % 10) as u8;
-        frac /= 10;
-    }
-    out.extend_from_slice(&buf[..len]);
+    let (int, frac) = (k / 10_000, k % 10_000);
+    let digit = |d: u32| b'0' + d as u8;
+    let text = [
+        digit(int),
+        b'.',
+        digit(frac / 1000),
+        digit(frac / 100 % 10),
+        digit(frac / 10 % 10),
+        digit(frac % 10),
+    ];
+    // Without trailing zeros, but at least one decimal.
+    let len = 3 + [1000, 100, 10]
+        .iter()
+        .map(|&m| usize::from(frac % m != 0))
+        .sum::<usize>();
+    // A fixed-size copy, then a cut: cheaper than copying a variable length.
+    out.extend_from_slice(&text);
+    out.truncate(out.len() - (text.len() - len));
 }
 
 fn round4(v: f32) -> f64 {
@@ -557,6 +670,74 @@ struct StatementOut<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// `parse_plain`, where it answers, agrees with serde_json.
+    fn check_plain(line: &str) -> bool {
+        let Some(fast) = ClassifyIn::parse_plain(line) else {
+            return false;
+        };
+        let serde: ClassifyIn = serde_json::from_str(line)
+            .unwrap_or_else(|e| panic!("fast path accepted {line:?}, serde_json: {e}"));
+        assert_eq!(fast.id, serde.id, "{line:?}");
+        assert_eq!(fast.text, serde.text, "{line:?}");
+        assert!(serde.targets.is_none() && serde.stance.is_none() && serde.sentiment.is_none());
+        assert!(serde.stance_scores.is_none() && serde.sentiment_scores.is_none());
+        true
+    }
+
+    #[test]
+    fn plain_records_parse_as_serde_parses_them() {
+        for line in [
+            r#"{"text": "Plain words."}"#,
+            r#"{"text":"café \"quoted\" a\\b\/c\n\t\r\b\f","id":"x"}"#,
+            "{ \"id\" : \"7\" ,\t\"text\"\n:\r\"é ’ 中\" }",
+            r#"{"text": ""}"#,
+        ] {
+            assert!(check_plain(line), "{line:?} takes the fast path");
+        }
+        for line in [
+            r#"{"text": "a\u00e9"}"#,
+            r#"{"text": "a", "text": "b"}"#,
+            r#"{"text": "a", "id": 7}"#,
+            r#"{"text": "a", "targets": [[0, 1]]}"#,
+            r#"{"text": "a",}"#,
+            r#"{"text": "a"} x"#,
+            r#"{"text": "a"}}"#,
+            r#"{"text": "a"#,
+            r#"{"text": "a\x"}"#,
+            "{\"text\": \"a\u{1}b\"}",
+            r#"{"te\u0078t": "a"}"#,
+            r#"{"text" "a"}"#,
+            r#"{}"#,
+            r#"["text", "a"]"#,
+        ] {
+            assert!(!check_plain(line), "{line:?} is left to serde_json");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn special_bytes_are_found_first_to_last(b in proptest::collection::vec(any::<u8>(), 0..40)) {
+            let want = b.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20);
+            prop_assert_eq!(find_special(&b), want);
+        }
+
+        #[test]
+        fn plain_parse_never_disagrees_with_serde(
+            parts in proptest::collection::vec(
+                prop_oneof![
+                    Just("{"), Just("}"), Just("\""), Just(":"), Just(","), Just(" "),
+                    Just("\n"), Just("\\"), Just("\\\""), Just("\\u0041"), Just("\\n"),
+                    Just("text"), Just("id"), Just("\"text\": \""), Just("\"id\":\""),
+                    Just("x y"), Just("é’"), Just("\u{1}"), Just("7"), Just("["),
+                ],
+                0..16,
+            ),
+        ) {
+            check_plain(&parts.concat());
+        }
+    }
 
     #[test]
     fn probabilities_print_as_serde_prints_them() {

@@ -58,3 +58,34 @@ fn fast_path_matches_crate_token_for_token() {
     }
     assert!(n > 10);
 }
+
+/// Words of every length around the packed-key limit (15 bytes) and the word
+/// limit (100 chars), glued to punctuation, control chars and non-ASCII, at
+/// every position relative to the end of the text (the 16-byte loads).
+fn wordy() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    let frag = prop_oneof![
+        "[a-zA-Z0-9]{1,18}",
+        "[a-z]{95,105}",
+        Just(" ".to_string()),
+        Just("\t".to_string()),
+        "[.,;:!?'\"()#-]",
+        "[\u{1}\u{b}\u{c}\u{7f}\u{0}]",
+        "[éÉñü’“”—€中\u{301}\u{a0}\u{200b}]",
+        "the|said|unaffable|government|Ministers|[UNK]|##ing",
+    ];
+    prop::collection::vec(frag, 0..40).prop_map(|v| v.concat())
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn fast_path_matches_crate_on_generated_text(text in wordy()) {
+        static TOK: std::sync::OnceLock<Tokenizer> = std::sync::OnceLock::new();
+        let tok = TOK.get_or_init(|| {
+            Tokenizer::from_file(&common::model_dir().join("tokenizer.json")).unwrap()
+        });
+        check(tok, &text);
+    }
+}

@@ -19,34 +19,39 @@
 //! * ASCII fast path (byte table): C0 controls except `\t\n\r` and DEL are dropped (clean_text),
 //!   `\t\n\r ` split words, ASCII punctuation is an isolated one-char word, `A-Z` lowercased.
 //!   ASCII needs no NFD and every ASCII char is a canonical starter, so NFD of a string can be
-//!   computed piecewise at surviving ASCII chars.
+//!   computed piecewise at surviving ASCII chars. A run of letters and digits between
+//!   whitespace, punctuation or segment ends is first looked up whole, straight from the
+//!   input (lowercased inside its packed key), since most words are one vocabulary entry.
 //! * Any maximal span that starts with a non-ASCII char and runs up to the next *surviving*
 //!   ASCII char goes through the literal chain of the crate, in the crate's order:
 //!   clean_text filter/map -> chinese-char spacing -> NFD (unicode-normalization-alignments)
 //!   -> drop Mn -> `char::to_lowercase` -> pre-tokenizer (whitespace / BERT punctuation).
 //! * WordPiece: greedy longest-match-first over `&str` slices (no per-token String), two
 //!   maps (word-initial pieces keyed by the full token, continuation pieces keyed without
-//!   the `##` prefix; short keys packed into integers, see `PieceMap`), candidate ends
+//!   the `##` prefix; short keys packed into integers in an open-addressing table, see
+//!   `PieceMap`), candidate ends
 //!   capped at the longest vocab entry; a word longer than
 //!   `max_input_chars_per_word` chars, or one that cannot be segmented, becomes a single `[UNK]`.
 //!   Words are assembled in a fixed stack buffer (`max_input_chars_per_word * 4` bytes is
 //!   enough for any word that is not `[UNK]` by length), so `encode_into` does not allocate
 //!   except to grow `out`.
 
+use crate::table::Table;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use rustc_hash::FxHashMap;
 use tokenizers::{Model, ModelWrapper, NormalizerWrapper, PreTokenizerWrapper, Tokenizer};
 use unicode_categories::UnicodeCategories;
 use unicode_normalization_alignments::UnicodeNormalization;
 
-/// ASCII byte classes.
+/// Byte classes.
 const DROP: u8 = 0; // removed by clean_text (control chars)
 const SEP: u8 = 1; // whitespace: ends the current word
 const PUNCT: u8 = 2; // ASCII punctuation: its own word
 const WORD: u8 = 3; // letters / digits
+const NON_ASCII: u8 = 4; // a byte of a non-ASCII char
 
-const fn ascii_class_table() -> [u8; 128] {
-    let mut t = [DROP; 128];
+const fn byte_class_table() -> [u8; 256] {
+    let mut t = [NON_ASCII; 256];
     let mut b = 0usize;
     while b < 128 {
         let c = b as u8;
@@ -63,48 +68,70 @@ const fn ascii_class_table() -> [u8; 128] {
     }
     t
 }
-static ASCII_CLASS: [u8; 128] = ascii_class_table();
+static BYTE_CLASS: [u8; 256] = byte_class_table();
 
 /// Stack-buffer size for words; words longer than this many bytes are necessarily longer than
 /// `max_input_chars_per_word` chars when that is <= STACK_WORD_BYTES / 4.
 const STACK_WORD_BYTES: usize = 512;
 
 /// Token string -> id. Strings of up to 15 bytes (nearly every piece) are
-/// packed with their length into a `u128` key, which hashes and compares as
-/// two integers instead of hashing bytes and calling `memcmp`.
+/// packed with their length into a 16-byte key (see [`pack`]), which hashes
+/// and compares as two integers instead of hashing bytes and calling `memcmp`.
 #[derive(Debug, Clone, Default)]
 struct PieceMap {
-    short: FxHashMap<u128, u32>,
-    long: FxHashMap<Box<str>, u32>,
+    short: Table<[u64; 2], u32>,
+    long: FxHashMap<Box<[u8]>, u32>,
 }
 
 impl PieceMap {
     fn insert(&mut self, s: &str, id: u32) {
-        match pack(s) {
-            Some(k) => self.short.insert(k, id),
-            None => self.long.insert(s.into(), id),
-        };
+        let s = s.as_bytes();
+        match pack(s, 0, s.len(), 0) {
+            // The empty string packs to the table's free-slot marker; no
+            // lookup asks for it.
+            _ if s.is_empty() => {}
+            Some(k) => {
+                self.short.insert(k, id);
+            }
+            None => {
+                self.long.insert(s.into(), id);
+            }
+        }
     }
 
-    #[inline]
-    fn get(&self, s: &str) -> Option<u32> {
-        match pack(s) {
-            Some(k) => self.short.get(&k).copied(),
-            None => self.long.get(s).copied(),
+    /// The id of `b[at..at + len]`.
+    #[inline(always)]
+    fn get(&self, b: &[u8], at: usize, len: usize) -> Option<u32> {
+        match pack(b, at, len, 0) {
+            Some(k) => self.short.get(k),
+            None => self.long.get(&b[at..at + len]).copied(),
         }
     }
 }
 
-#[inline]
-fn pack(s: &str) -> Option<u128> {
-    let b = s.as_bytes();
-    if b.len() > 15 {
+/// Longest string packed into a short key.
+const SHORT_KEY: usize = 15;
+
+/// The key of `b[at..at + len]`: its bytes with `set` ORed into each (0x20
+/// lowercases ASCII letters and keeps digits), little-endian, and the length
+/// in the top byte; `None` when longer than [`SHORT_KEY`] bytes. Loads 16
+/// bytes at once when `b` has them (the word buffer always does).
+#[inline(always)]
+fn pack(b: &[u8], at: usize, len: usize, set: u8) -> Option<[u64; 2]> {
+    if len > SHORT_KEY {
         return None;
     }
-    let mut key = [0u8; 16];
-    key[..b.len()].copy_from_slice(b);
-    key[15] = b.len() as u8;
-    Some(u128::from_le_bytes(key))
+    let v = match b.get(at..at + 16) {
+        Some(w) => u128::from_le_bytes(w.try_into().expect("16 bytes")),
+        None => {
+            let mut w = [0u8; 16];
+            w[..len].copy_from_slice(&b[at..at + len]);
+            u128::from_le_bytes(w)
+        }
+    };
+    let v =
+        (v | u128::from_le_bytes([set; 16])) & ((1u128 << (8 * len)) - 1) | (len as u128) << 120;
+    Some([v as u64, (v >> 64) as u64])
 }
 
 #[derive(Debug, Clone)]
@@ -142,6 +169,18 @@ impl WordBuf<'_> {
             self.chars += 1;
             self.too_long = true;
         }
+    }
+    /// [`WordBuf::push_ascii`] for each byte of a run of ASCII letters and
+    /// digits, lowercased.
+    #[inline]
+    fn push_ascii_run(&mut self, run: &[u8], max_chars: usize) {
+        let room = max_chars.saturating_sub(self.chars).min(run.len());
+        for (d, &b) in self.buf[self.len..self.len + room].iter_mut().zip(run) {
+            *d = b | 0x20;
+        }
+        self.len += room;
+        self.chars += run.len();
+        self.too_long |= room < run.len();
     }
     #[inline]
     fn push_char(&mut self, c: char, max_chars: usize) {
@@ -285,10 +324,8 @@ impl FastWordPiece {
 
         let mut ascii_punct_id = [unk_id; 128];
         for b in 0u8..128 {
-            if ASCII_CLASS[b as usize] == PUNCT {
-                let s = [b];
-                let s = std::str::from_utf8(&s).unwrap();
-                if let Some(id) = init.get(s) {
+            if BYTE_CLASS[b as usize] == PUNCT {
+                if let Some(id) = init.get(&[b], 0, 1) {
                     ascii_punct_id[b as usize] = id;
                 }
             }
@@ -369,49 +406,51 @@ impl FastWordPiece {
     fn encode_segment(&self, s: &str, w: &mut WordBuf<'_>, out: &mut Vec<u32>) {
         let bytes = s.as_bytes();
         let n = bytes.len();
-        let max_chars = self.max_chars;
+        let class = |i: usize| BYTE_CLASS[bytes[i] as usize];
         let mut i = 0;
         while i < n {
-            let b = bytes[i];
-            if b < 128 {
-                match ASCII_CLASS[b as usize] {
-                    WORD => {
-                        // tight loop over a run of ASCII word bytes
-                        w.push_ascii(b.to_ascii_lowercase(), max_chars);
+            match class(i) {
+                WORD => {
+                    let start = i;
+                    i += 1;
+                    while i < n && class(i) == WORD {
                         i += 1;
-                        while i < n {
-                            let b = bytes[i];
-                            if b < 128 && ASCII_CLASS[b as usize] == WORD {
-                                w.push_ascii(b.to_ascii_lowercase(), max_chars);
-                                i += 1;
-                            } else {
-                                break;
-                            }
+                    }
+                    let len = i - start;
+                    // Most words are a whole run of letters between spaces
+                    // or punctuation, and one vocabulary entry: look the run
+                    // up as it stands, lowercased in the key. (A run next to
+                    // a dropped control char or a non-ASCII char may continue.)
+                    let whole = w.chars == 0 && (i == n || matches!(class(i), SEP | PUNCT));
+                    if whole && len <= self.max_chars {
+                        if let Some(id) =
+                            pack(bytes, start, len, 0x20).and_then(|k| self.init.short.get(k))
+                        {
+                            out.push(id);
+                            continue;
                         }
                     }
-                    SEP => {
-                        self.flush(w, out);
-                        i += 1;
-                    }
-                    PUNCT => {
-                        self.flush(w, out);
-                        out.push(self.ascii_punct_id[b as usize]);
-                        i += 1;
-                    }
-                    _ => i += 1, // DROP
+                    w.push_ascii_run(&bytes[start..i], self.max_chars);
                 }
-            } else {
-                // Non-ASCII span: up to the next ASCII char that survives clean_text.
-                let start = i;
-                i += 1;
-                while i < n {
-                    let b = bytes[i];
-                    if b < 128 && ASCII_CLASS[b as usize] != DROP {
-                        break;
-                    }
+                SEP => {
+                    self.flush(w, out);
                     i += 1;
                 }
-                self.slow_span(&s[start..i], w, out);
+                PUNCT => {
+                    self.flush(w, out);
+                    out.push(self.ascii_punct_id[bytes[i] as usize]);
+                    i += 1;
+                }
+                DROP => i += 1,
+                _ => {
+                    // Non-ASCII span: up to the next ASCII char that survives clean_text.
+                    let start = i;
+                    i += 1;
+                    while i < n && matches!(class(i), DROP | NON_ASCII) {
+                        i += 1;
+                    }
+                    self.slow_span(&s[start..i], w, out);
+                }
             }
         }
         self.flush(w, out);
@@ -460,8 +499,8 @@ impl FastWordPiece {
             } else if is_bert_punc(c) {
                 self.flush(w, out);
                 let mut tmp = [0u8; 4];
-                let s: &str = c.encode_utf8(&mut tmp);
-                out.push(self.init.get(s).unwrap_or(self.unk_id));
+                let len = c.encode_utf8(&mut tmp).len();
+                out.push(self.init.get(&tmp, 0, len).unwrap_or(self.unk_id));
             } else if c.is_ascii() {
                 w.push_ascii(c as u8, max_chars);
             } else {
@@ -470,36 +509,41 @@ impl FastWordPiece {
         }
     }
 
-    #[inline]
+    /// End the word under construction, if any. Inlined: most calls (at
+    /// spaces after a word found whole) have none.
+    #[inline(always)]
     fn flush(&self, w: &mut WordBuf<'_>, out: &mut Vec<u32>) {
-        if w.chars == 0 {
-            return;
+        if w.chars != 0 {
+            self.end_word(w, out);
         }
+    }
+
+    #[inline(never)]
+    fn end_word(&self, w: &mut WordBuf<'_>, out: &mut Vec<u32>) {
         if w.too_long {
             out.push(self.unk_id);
         } else {
-            // SAFETY: only whole UTF-8 encodings of chars were written to buf[..len].
-            let word = unsafe { std::str::from_utf8_unchecked(&w.buf[..w.len]) };
-            self.wordpiece(word, out);
+            self.wordpiece(w.buf, w.len, out);
         }
         w.len = 0;
         w.chars = 0;
         w.too_long = false;
     }
 
-    /// Greedy longest-match-first WordPiece on one (normalized, pre-tokenized) word whose
-    /// char count is <= max_input_chars_per_word.
+    /// Greedy longest-match-first WordPiece on one (normalized, pre-tokenized) word
+    /// `buf[..n]` (UTF-8) whose char count is <= max_input_chars_per_word.
     #[inline]
-    fn wordpiece(&self, word: &str, out: &mut Vec<u32>) {
+    fn wordpiece(&self, buf: &[u8], n: usize, out: &mut Vec<u32>) {
         // Common case: the whole word is in the vocab.
-        if word.len() <= self.max_init_len {
-            if let Some(id) = self.init.get(word) {
+        if n <= self.max_init_len {
+            if let Some(id) = self.init.get(buf, 0, n) {
                 out.push(id);
                 return;
             }
         }
+        // Not inside a char's UTF-8 encoding (not a continuation byte).
+        let is_char_boundary = |i: usize| i >= n || (buf[i] as i8) >= -0x40;
         let mark = out.len();
-        let n = word.len();
         let mut start = 0;
         while start < n {
             let (map, maxlen) = if start == 0 {
@@ -508,17 +552,17 @@ impl FastWordPiece {
                 (&self.cont, self.max_cont_len)
             };
             let mut end = n.min(start + maxlen);
-            while !word.is_char_boundary(end) {
+            while !is_char_boundary(end) {
                 end -= 1;
             }
             let mut found = None;
             while end > start {
-                if let Some(id) = map.get(&word[start..end]) {
+                if let Some(id) = map.get(buf, start, end - start) {
                     found = Some(id);
                     break;
                 }
                 end -= 1;
-                while !word.is_char_boundary(end) {
+                while !is_char_boundary(end) {
                     end -= 1;
                 }
             }

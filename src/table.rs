@@ -1,0 +1,196 @@
+//! An open-addressing hash table for the lookups inference makes per token:
+//! WordPiece pieces and n-gram features. Keys are integers with one value
+//! reserved for free slots, values are small `Copy` data stored beside
+//! the key, and probing is linear in a power-of-two array at most half full:
+//! a lookup is one multiply and usually one compare, where a general map
+//! (hashbrown with FxHash) spends several times the instructions.
+
+/// A key of a [`Table`].
+pub trait Key: Copy + Eq {
+    /// Marks free slots; never stored (`insert` rejects it, `get` misses it).
+    const EMPTY: Self;
+    fn hash(self) -> u64;
+}
+
+/// Multiply to 128 bits and fold the halves (foldhash's mixer): every input
+/// bit reaches the low bits the table indexes with.
+#[inline(always)]
+fn fold_mul(a: u64, b: u64) -> u64 {
+    let p = u128::from(a) * u128::from(b);
+    (p as u64) ^ ((p >> 64) as u64)
+}
+
+const SEED: [u64; 2] = [0x243f_6a88_85a3_08d3, 0x1319_8a2e_0370_7344];
+
+impl Key for u64 {
+    const EMPTY: u64 = 0;
+    #[inline(always)]
+    fn hash(self) -> u64 {
+        fold_mul(self ^ SEED[0], SEED[1])
+    }
+}
+
+/// Two words rather than `u128`, whose 16-byte alignment would pad each slot.
+impl Key for [u64; 2] {
+    const EMPTY: [u64; 2] = [0, 0];
+    #[inline(always)]
+    fn hash(self) -> u64 {
+        fold_mul(self[0] ^ SEED[0], self[1] ^ SEED[1])
+    }
+}
+
+/// Map from `K` to `V` (see the module documentation).
+#[derive(Debug, Clone)]
+pub struct Table<K, V> {
+    /// Power-of-two length, at most half occupied, so every probe sequence
+    /// reaches a free slot.
+    slots: Box<[(K, V)]>,
+    len: usize,
+}
+
+impl<K: Key, V: Copy + Default> Default for Table<K, V> {
+    fn default() -> Self {
+        Table {
+            slots: vec![(K::EMPTY, V::default()); 8].into_boxed_slice(),
+            len: 0,
+        }
+    }
+}
+
+impl<K: Key, V: Copy + Default> Table<K, V> {
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The slot of `k`: where it is, or the free slot where it would go.
+    #[inline(always)]
+    fn slot(&self, k: K) -> usize {
+        let mask = self.slots.len() - 1;
+        let mut i = k.hash() as usize & mask;
+        loop {
+            let s = self.slots[i].0;
+            if s == k || s == K::EMPTY {
+                return i;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    #[inline]
+    pub fn get(&self, k: K) -> Option<V> {
+        let (s, v) = self.slots[self.slot(k)];
+        (s == k && s != K::EMPTY).then_some(v)
+    }
+
+    /// The value of `k`, inserting `v` first if `k` is absent.
+    ///
+    /// # Panics
+    /// If `k` is [`Key::EMPTY`].
+    pub fn get_or_insert(&mut self, k: K, v: V) -> &mut V {
+        assert!(k != K::EMPTY, "the reserved key cannot be stored");
+        let mut i = self.slot(k);
+        if self.slots[i].0 == K::EMPTY {
+            if 2 * (self.len + 1) > self.slots.len() {
+                self.grow();
+                i = self.slot(k);
+            }
+            self.slots[i] = (k, v);
+            self.len += 1;
+        }
+        &mut self.slots[i].1
+    }
+
+    /// Set `k` to `v`, returning the old value.
+    pub fn insert(&mut self, k: K, v: V) -> Option<V> {
+        let old = self.get(k);
+        *self.get_or_insert(k, v) = v;
+        old
+    }
+
+    fn grow(&mut self) {
+        let bigger = vec![(K::EMPTY, V::default()); self.slots.len() * 2].into_boxed_slice();
+        let old = std::mem::replace(&mut self.slots, bigger);
+        for (k, v) in old.iter().filter(|(k, _)| *k != K::EMPTY) {
+            let i = self.slot(*k);
+            self.slots[i] = (*k, *v);
+        }
+    }
+}
+
+impl<K: Key, V: Copy + Default> FromIterator<(K, V)> for Table<K, V> {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
+        let mut t = Table::default();
+        for (k, v) in iter {
+            t.insert(k, v);
+        }
+        t
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use rustc_hash::FxHashMap;
+
+    #[test]
+    fn insert_get_and_miss() {
+        let mut t: Table<u64, u32> = Table::default();
+        assert_eq!(t.get(7), None);
+        assert_eq!(t.insert(7, 1), None);
+        assert_eq!(t.insert(7, 2), Some(1));
+        assert_eq!(t.get(7), Some(2));
+        assert_eq!(t.get(8), None);
+        assert_eq!(
+            t.get(u64::EMPTY),
+            None,
+            "the free-slot marker is never found"
+        );
+        *t.get_or_insert(9, 0) += 5;
+        *t.get_or_insert(9, 0) += 5;
+        assert_eq!(t.get(9), Some(10));
+        assert_eq!(t.len(), 2);
+    }
+
+    #[test]
+    fn grows_and_keeps_every_key() {
+        let mut t: Table<[u64; 2], u32> = Table::default();
+        for i in 1..=10_000u64 {
+            t.insert([i, i << 56], i as u32);
+        }
+        assert_eq!(t.len(), 10_000);
+        assert!(t.slots.len() >= 2 * t.len());
+        for i in 1..=10_000u64 {
+            assert_eq!(t.get([i, i << 56]), Some(i as u32));
+            assert_eq!(t.get([i, 1]), None);
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "reserved key")]
+    fn empty_key_is_rejected() {
+        Table::<u64, u32>::default().insert(0, 1);
+    }
+
+    proptest! {
+        #[test]
+        fn agrees_with_fxhashmap(
+            ops in proptest::collection::vec((1u64..300, any::<u32>()), 0..600),
+            probes in proptest::collection::vec(0u64..400, 0..100),
+        ) {
+            let mut t: Table<u64, u32> = Table::default();
+            let mut m: FxHashMap<u64, u32> = FxHashMap::default();
+            for &(k, v) in &ops {
+                prop_assert_eq!(t.insert(k, v), m.insert(k, v));
+            }
+            prop_assert_eq!(t.len(), m.len());
+            for k in probes.into_iter().chain(ops.iter().map(|o| o.0)) {
+                prop_assert_eq!(t.get(k), m.get(&k).copied());
+            }
+        }
+    }
+}
