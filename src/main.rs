@@ -19,6 +19,11 @@ use stance::pipeline::Pipeline;
 use stance::run::{run, RunOptions, Summary};
 use stance::train::{DataFormat, DataSpec};
 
+// Scoring allocates many short-lived strings and vectors per article; mimalloc
+// serves them in fewer instructions than glibc (README, "Where the time goes").
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Exit codes (documented in README.md).
 const EXIT_OK: u8 = 0;
 const EXIT_FATAL: u8 = 1;
