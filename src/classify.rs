@@ -43,6 +43,11 @@ impl LinearModel {
         self.intercept.len()
     }
 
+    /// The row-major weights (features × classes) and the intercepts.
+    pub fn parts(&self) -> (&[f32], &[f32]) {
+        (&self.weights, &self.intercept)
+    }
+
     pub fn dim(&self) -> usize {
         self.weights.len() / self.intercept.len().max(1)
     }
@@ -109,7 +114,7 @@ pub fn argmax(v: &[f32]) -> usize {
         .fold(0, |best, (i, &x)| if x > v[best] { i } else { best })
 }
 
-fn softmax(v: &mut [f32]) {
+pub fn softmax(v: &mut [f32]) {
     let max = v.iter().copied().fold(f32::NEG_INFINITY, f32::max);
     let mut sum = 0.0;
     for x in v.iter_mut() {

@@ -297,15 +297,7 @@ fn finish_vector(out: &mut SparseVec, norm: f32, base: u32, n_ids: usize, lex: &
         let inv = norm.sqrt().recip();
         out.iter_mut().for_each(|(_, v)| *v *= inv);
     }
-    let Lexicon {
-        pos,
-        neg,
-        npos,
-        nneg,
-        negated,
-    } = *lex;
-    let scale = (n_ids as f32 + 1.0).sqrt().recip();
-    let lex = [pos * scale, neg * scale, negated, (npos - nneg) * scale];
+    let lex = lex.values(n_ids);
     out.extend(
         lex.iter()
             .enumerate()
@@ -325,6 +317,17 @@ struct Lexicon {
 }
 
 impl Lexicon {
+    /// The lexicon features of a text of `n_ids` tokens.
+    fn values(&self, n_ids: usize) -> [f32; LEXICON_FEATURES] {
+        let scale = (n_ids as f32 + 1.0).sqrt().recip();
+        [
+            self.pos * scale,
+            self.neg * scale,
+            self.negated,
+            (self.npos - self.nneg) * scale,
+        ]
+    }
+
     fn of(ids: &[u32], valence: &Valence) -> Self {
         let mut l = Lexicon::default();
         for &id in ids {
@@ -378,6 +381,19 @@ pub struct JointBuf {
     pub vecs: [SparseVec; 2],
 }
 
+/// Two three-class linear models folded into a [`JointIndex`] (see
+/// [`JointIndex::linear`]): per joint n-gram, each featurizer's idf and the
+/// weights of its feature side by side, so scoring a text reads one 32-byte
+/// row per n-gram.
+#[derive(Debug, Clone)]
+pub struct JointLinear {
+    /// Per joint n-gram: idf, then 3 weights, for each featurizer (idf 0: not a feature).
+    rows: Vec<[f32; 8]>,
+    /// Per featurizer: the weights of the lexicon features.
+    lex: [[[f32; 3]; LEXICON_FEATURES]; 2],
+    intercept: [[f32; 3]; 2],
+}
+
 impl JointIndex {
     /// `None` when the featurizers count different n-grams.
     pub fn new(a: &Featurizer, b: &Featurizer) -> Option<Self> {
@@ -426,10 +442,8 @@ impl JointIndex {
         }
     }
 
-    /// Features of `ids` for both featurizers (the ones this index was built
-    /// from), in `buf.vecs`.
-    pub fn transform(&self, ids: &[u32], valence: &Valence, buf: &mut JointBuf) {
-        let counts = &mut buf.counts;
+    /// Term frequencies of the joint n-grams of `ids`, in `counts.vec`.
+    fn count_tf(&self, ids: &[u32], counts: &mut FeatureBuf) {
         counts.start(self.ngrams.len());
         for (p, &a) in ids.iter().enumerate() {
             let j = self.unigram(a);
@@ -444,6 +458,86 @@ impl JointIndex {
             }
         }
         counts.counts_to_tf();
+    }
+
+    /// The linear models `models` (per featurizer: row-major weights, features
+    /// × 3 classes, and 3 intercepts) folded into this index, so that
+    /// [`JointIndex::scores`] can score a text without building its vectors.
+    /// `None` unless both models have three classes and the right size.
+    pub fn linear(&self, models: [(&[f32], &[f32]); 2]) -> Option<JointLinear> {
+        let mut rows = vec![[0.0f32; 8]; self.ngrams.len()];
+        let mut lex = [[[0.0f32; 3]; LEXICON_FEATURES]; 2];
+        let mut intercept = [[0.0f32; 3]; 2];
+        for (t, (weights, b)) in models.into_iter().enumerate() {
+            let dim = self.base[t] as usize + LEXICON_FEATURES;
+            if b.len() != 3 || weights.len() != dim * 3 {
+                return None;
+            }
+            let w = |f: usize| [weights[f * 3], weights[f * 3 + 1], weights[f * 3 + 2]];
+            for (row, g) in rows.iter_mut().zip(&self.ngrams) {
+                if g.feature[t] != u32::MAX {
+                    row[t * 4] = g.idf[t];
+                    row[t * 4 + 1..t * 4 + 4].copy_from_slice(&w(g.feature[t] as usize));
+                }
+            }
+            for (j, l) in lex[t].iter_mut().enumerate() {
+                *l = w(self.base[t] as usize + j);
+            }
+            intercept[t].copy_from_slice(b);
+        }
+        Some(JointLinear {
+            rows,
+            lex,
+            intercept,
+        })
+    }
+
+    /// Both models' class scores (before the softmax) for `ids`: what the dot
+    /// products of the [`JointIndex::transform`] vectors with `lin`'s models give,
+    /// up to rounding (the L2 norm divides the sum once instead of each term).
+    pub fn scores(
+        &self,
+        lin: &JointLinear,
+        ids: &[u32],
+        valence: &Valence,
+        counts: &mut FeatureBuf,
+    ) -> [[f32; 3]; 2] {
+        self.count_tf(ids, counts);
+        // An n-gram missing from a featurizer has idf 0 there: it adds nothing.
+        let mut acc = [[0.0f32; 3]; 2];
+        let mut norm = [0.0f32; 2];
+        for &(j, tf) in &counts.vec {
+            let r = &lin.rows[j as usize];
+            for t in 0..2 {
+                let v = tf * r[t * 4];
+                norm[t] += v * v;
+                for c in 0..3 {
+                    acc[t][c] += v * r[t * 4 + 1 + c];
+                }
+            }
+        }
+        let lex = Lexicon::of(ids, valence).values(ids.len());
+        for t in 0..2 {
+            let inv = if norm[t] > 0.0 {
+                norm[t].sqrt().recip()
+            } else {
+                0.0
+            };
+            for c in 0..3 {
+                acc[t][c] = lin.intercept[t][c] + acc[t][c] * inv;
+                for (v, w) in lex.iter().zip(&lin.lex[t]) {
+                    acc[t][c] += v * w[c];
+                }
+            }
+        }
+        acc
+    }
+
+    /// Features of `ids` for both featurizers (the ones this index was built
+    /// from), in `buf.vecs`.
+    pub fn transform(&self, ids: &[u32], valence: &Valence, buf: &mut JointBuf) {
+        self.count_tf(ids, &mut buf.counts);
+        let counts = &buf.counts;
         let lex = Lexicon::of(ids, valence);
         for (t, out) in buf.vecs.iter_mut().enumerate() {
             out.clear();
@@ -551,6 +645,67 @@ mod tests {
         )
         .unwrap();
         assert!(JointIndex::new(&a, &c).is_none());
+    }
+
+    #[test]
+    fn joint_scores_are_the_dot_products_of_the_vectors() {
+        let docs_a = vec![vec![1, 2, 3], vec![1, 2], vec![3, 3, 4], vec![5, 1]];
+        let docs_b = vec![vec![2, 3, 9], vec![9, 9, 2, 3], vec![7, 2], vec![7]];
+        let params = FeaturizerParams {
+            ngram_max: 2,
+            min_df: 1,
+            max_features: 100,
+        };
+        let fs = [&docs_a, &docs_b].map(|d| Featurizer::fit(params.clone(), d).unwrap());
+        let joint = JointIndex::new(&fs[0], &fs[1]).unwrap();
+        // Distinct, signed weights for every feature and class.
+        let weights = fs.each_ref().map(|f| {
+            (0..f.dim() * 3)
+                .map(|i| ((i * 7919) % 23) as f32 / 10.0 - 1.1)
+                .collect::<Vec<f32>>()
+        });
+        let intercepts = [[0.3, -0.2, 0.1], [-0.5, 0.0, 0.4]];
+        let lin = joint
+            .linear([0, 1].map(|t| (&weights[t][..], &intercepts[t][..])))
+            .unwrap();
+        let val = Valence::new([("good".to_string(), 2.0)], |_| Some(2), 10);
+        let (mut bufs, mut counts) = (JointBuf::default(), FeatureBuf::default());
+        for ids in [
+            vec![1, 2, 3, 3, 4, 9, 2, 3],
+            vec![7, 7, 2, 5],
+            vec![42],
+            vec![],
+        ] {
+            let scores = joint.scores(&lin, &ids, &val, &mut counts);
+            joint.transform(&ids, &val, &mut bufs);
+            for t in 0..2 {
+                for c in 0..3 {
+                    let dot: f32 = intercepts[t][c]
+                        + bufs.vecs[t]
+                            .iter()
+                            .map(|&(i, v)| v * weights[t][i as usize * 3 + c])
+                            .sum::<f32>();
+                    assert!(
+                        (scores[t][c] - dot).abs() < 1e-5,
+                        "{ids:?} {t} {c}: {} vs {dot}",
+                        scores[t][c]
+                    );
+                }
+            }
+        }
+        // A model whose size does not fit the featurizer, or with other than 3 classes, is refused.
+        assert!(joint
+            .linear([
+                (&weights[0][1..], &intercepts[0][..]),
+                (&weights[1][..], &intercepts[1][..])
+            ])
+            .is_none());
+        assert!(joint
+            .linear([
+                (&weights[0][..], &intercepts[0][..2]),
+                (&weights[1][..], &intercepts[1][..])
+            ])
+            .is_none());
     }
 
     #[test]

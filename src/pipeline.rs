@@ -10,10 +10,10 @@ use serde::{Deserialize, Serialize, Serializer};
 use smallvec::SmallVec;
 
 use crate::attribute::Actors;
-use crate::classify::argmax;
+use crate::classify::{argmax, softmax};
 use crate::error::{Error, Result};
 use crate::extract::{extract, Limits, Statement};
-use crate::featurize::{FeatureBuf, JointBuf, JointIndex, SparseVec};
+use crate::featurize::{FeatureBuf, JointBuf, JointIndex, JointLinear, SparseVec};
 use crate::gazetteer::Gazetteer;
 use crate::input::RawRecord;
 use crate::model::Model;
@@ -28,6 +28,8 @@ pub struct Pipeline {
     fragments: [Fragments; 2],
     /// Both tasks' n-grams in one table, when their featurizers allow it.
     joint: Option<JointIndex>,
+    /// Both tasks' linear models folded into `joint`, when both have three labels.
+    linear: Option<JointLinear>,
 }
 
 /// Per-thread buffers reused across records.
@@ -108,6 +110,9 @@ impl Pipeline {
             }
         };
         let joint = JointIndex::new(&model.stance.featurizer, &model.sentiment.featurizer);
+        let linear = joint.as_ref().and_then(|j| {
+            j.linear([&model.stance, &model.sentiment].map(|t| t.classifier.parts()))
+        });
         let fragments = [
             Fragments::new("stance", &model.stance.labels),
             Fragments::new("sentiment", &model.sentiment.labels),
@@ -118,6 +123,7 @@ impl Pipeline {
             limits,
             fragments,
             joint,
+            linear,
         })
     }
 
@@ -153,6 +159,18 @@ impl Pipeline {
             joint,
             probs,
         } = scratch;
+        if let (Some(j), Some(lin)) = (&self.joint, &self.linear) {
+            return Ok(j
+                .scores(lin, ids, valence, &mut features[0])
+                .map(|mut scores| {
+                    softmax(&mut scores);
+                    Prediction {
+                        label: argmax(&scores),
+                        probs: SmallVec::from_slice(&scores),
+                    }
+                })
+                .into());
+        }
         let vecs: [&SparseVec; 2] = match &self.joint {
             Some(j) => {
                 j.transform(ids, valence, joint);
@@ -555,10 +573,11 @@ impl Pipeline {
 /// escape: a branch-free scan (which the compiler vectorises) finds that out
 /// before a plain copy; the others go through serde_json.
 fn write_json_str(s: &str, out: &mut Vec<u8>) {
-    let needs_escape = s
-        .as_bytes()
-        .chunks(32)
-        .any(|c| c.iter().fold(false, |acc, &b| acc | (b < 0x20) | (b == b'"') | (b == b'\\')));
+    let needs_escape = s.as_bytes().chunks(32).any(|c| {
+        c.iter().fold(false, |acc, &b| {
+            acc | (b < 0x20) | (b == b'"') | (b == b'\\')
+        })
+    });
     if needs_escape {
         serde_json::to_writer(&mut *out, s).expect("serialising to memory");
     } else {
@@ -758,10 +777,21 @@ mod tests {
     #[test]
     fn json_strings_are_written_as_serde_writes_them() {
         let long = "no escape at all, but longer than one 32-byte chunk of the scan ".repeat(3);
-        for t in ["", "plain", "say \"no\"", "back\\slash", "tab\tnew\nline\u{1}\u{1f}", "“curly” é 中 \u{7f}", &long] {
+        for t in [
+            "",
+            "plain",
+            "say \"no\"",
+            "back\\slash",
+            "tab\tnew\nline\u{1}\u{1f}",
+            "“curly” é 中 \u{7f}",
+            &long,
+        ] {
             let mut fast = Vec::new();
             write_json_str(t, &mut fast);
-            assert_eq!(std::str::from_utf8(&fast).unwrap(), serde_json::to_string(t).unwrap());
+            assert_eq!(
+                std::str::from_utf8(&fast).unwrap(),
+                serde_json::to_string(t).unwrap()
+            );
         }
     }
 

@@ -171,7 +171,11 @@ fn split_sentences(text: &str, para: Range<usize>, quotes: &[Quote], out: &mut V
     let mut i = para.start;
     let mut q = 0; // next quote that may contain i
     let ellipsis = memchr::memmem::Finder::new("…");
-    let next_ellipsis = |from: usize| ellipsis.find(&bytes[from..para.end]).map_or(para.end, |k| from + k);
+    let next_ellipsis = |from: usize| {
+        ellipsis
+            .find(&bytes[from..para.end])
+            .map_or(para.end, |k| from + k)
+    };
     let mut ell = next_ellipsis(i);
     while i < para.end {
         // Jump to the next terminator: '.', '!', '?' or '…'.
