@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use rayon::prelude::*;
-use stance::classify::argmax;
+use stance::classify::{argmax, softmax};
 use stance::extract::Limits;
-use stance::featurize::{JointBuf, JointIndex};
+use stance::featurize::{FeatureBuf, JointIndex};
 use stance::model::Model;
 use stance::pipeline::{Pipeline, Scratch};
 
@@ -68,6 +68,9 @@ fn benches(c: &mut Criterion) {
 
     let joint = JointIndex::new(&p.model.stance.featurizer, &p.model.sentiment.featurizer)
         .expect("the shipped tasks share n-gram settings");
+    let linear = joint
+        .linear([&p.model.stance, &p.model.sentiment].map(|t| t.classifier.parts()))
+        .expect("the shipped tasks have three labels");
     let all = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut g = c.benchmark_group("stages");
     g.sample_size(10);
@@ -112,22 +115,19 @@ fn benches(c: &mut Criterion) {
             })
         });
         g.bench_function(id("featurize+classify statements (both tasks)"), |b| {
-            let tasks = [&p.model.stance, &p.model.sentiment];
             b.iter(|| {
                 pool.install(|| {
                     ids.par_iter()
-                        .map_init(
-                            || (JointBuf::default(), Vec::new()),
-                            |(f, out), t| {
-                                joint.transform(t, &p.model.valence, f);
-                                (0..2)
-                                    .map(|k| {
-                                        tasks[k].classifier.predict_proba(&f.vecs[k], out);
-                                        argmax(out)
-                                    })
-                                    .sum::<usize>()
-                            },
-                        )
+                        .map_init(FeatureBuf::default, |counts, t| {
+                            let scores = joint.scores(&linear, t, &p.model.valence, counts);
+                            scores
+                                .map(|mut s| {
+                                    softmax(&mut s);
+                                    argmax(&s)
+                                })
+                                .iter()
+                                .sum::<usize>()
+                        })
                         .sum::<usize>()
                 })
             })
