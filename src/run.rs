@@ -1,9 +1,9 @@
 //! Parallel, ordered, streaming processing of records.
 //!
 //! Records are read in bounded batches; each batch is processed on a rayon
-//! pool and its output written in input order before the next is read. Memory
-//! is bounded by the batch, and the output does not depend on the number of
-//! threads.
+//! pool while the next is read and the previous one's output is written, in
+//! input order. Memory is bounded by two batches, and the output does not
+//! depend on the number of threads.
 
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -84,6 +84,10 @@ type Chunk = (
 /// Process every record with `f`, writing outputs to `out` and one JSON error
 /// line per failed record to `errors`. `progress` receives input bytes done.
 /// `interrupted` is polled between batches.
+///
+/// While the pool works on one batch, this thread reads the next and writes
+/// the previous one, so reading and writing do not leave the workers idle.
+/// At most two batches are in memory.
 pub fn run<F>(
     records: &mut Records,
     f: F,
@@ -102,83 +106,144 @@ where
         .map_err(|e| io::Error::other(e.to_string()))?;
     let started = Instant::now();
     let mut summary = Summary::default();
-    let mut batch: Vec<RawRecord> = Vec::new();
-    'outer: loop {
-        batch.clear();
-        let mut batch_bytes = 0;
-        while batch.len() < opts.batch_records && batch_bytes < opts.batch_bytes {
-            match records.next_record()? {
-                Some(r) => {
-                    batch_bytes += r.bytes.as_ref().map_or(0, Vec::len);
-                    batch.push(r);
-                }
-                None => break,
+    let threads = pool.current_num_threads();
+    let f = &f;
+    pool.in_place_scope(|scope| -> io::Result<()> {
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<Processed>();
+        let mut pending = false;
+        loop {
+            let batch = read_batch(records, &opts)?;
+            let finished = if pending {
+                pending = false;
+                Some(done_rx.recv().expect("a spawned batch always reports"))
+            } else {
+                None
+            };
+            if !batch.records.is_empty() {
+                let done_tx = done_tx.clone();
+                scope.spawn(move |_| {
+                    let chunks = process(&batch.records, f, threads);
+                    // The receiver is gone only when the run stopped early.
+                    let _ = done_tx.send(Processed { batch, chunks });
+                });
+                pending = true;
             }
-        }
-        if batch.is_empty() {
-            break;
-        }
-        // Records go to the workers in small chunks that share one output
-        // buffer, so a record costs no allocation of its own; the chunks come
-        // back in input order.
-        let chunk = (batch.len() / (pool.current_num_threads() * 8)).clamp(1, 64);
-        let results: Vec<Chunk> = pool.install(|| {
-            batch
-                .par_chunks(chunk)
-                .map_init(Scratch::default, |scratch, recs| {
-                    let mut buf = Vec::with_capacity(recs.len() * 512);
-                    let results = recs
-                        .iter()
-                        .map(|rec| {
-                            let start = buf.len();
-                            let r = f(rec, scratch, &mut buf);
-                            if r.is_err() {
-                                buf.truncate(start);
-                            }
-                            (r, start..buf.len())
-                        })
-                        .collect();
-                    (results, buf)
-                })
-                .collect()
-        });
-        let outcomes = results
-            .iter()
-            .flat_map(|(rs, buf)| rs.iter().map(move |(r, span)| (r, &buf[span.clone()])));
-        for (rec, (result, bytes)) in batch.iter().zip(outcomes) {
-            summary.records += 1;
-            summary.bytes += rec.bytes.as_ref().map_or(0, |b| b.len() as u64);
-            match result {
-                Ok(n) => {
-                    summary.ok += 1;
-                    summary.outputs += *n as u64;
-                    out.write_all(bytes)?;
+            if let Some(p) = finished {
+                if !write_batch(&p, &mut summary, out, errors, opts.fail_fast)? {
+                    summary.stopped = true;
+                    return Ok(());
                 }
-                Err(e) => {
-                    summary.failed += 1;
-                    let line = ErrorOut {
-                        source: &rec.source,
-                        line: rec.line,
-                        id: e.id.as_deref(),
-                        error: &e.message,
-                    };
-                    serde_json::to_writer(&mut *errors, &line)?;
-                    errors.write_all(b"\n")?;
-                    if opts.fail_fast {
-                        summary.stopped = true;
-                        break 'outer;
-                    }
+                progress(p.batch.bytes as u64);
+                if interrupted.load(Ordering::Relaxed) {
+                    summary.stopped = true;
+                    return Ok(());
                 }
             }
+            if !pending {
+                return Ok(());
+            }
         }
-        progress(batch_bytes as u64);
-        if interrupted.load(Ordering::Relaxed) {
-            summary.stopped = true;
-            break;
-        }
-    }
+    })?;
     out.flush()?;
     errors.flush()?;
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
+}
+
+/// Records read together, and their input bytes.
+struct Batch {
+    records: Vec<RawRecord>,
+    bytes: usize,
+}
+
+/// A batch with its outcomes, chunk by chunk.
+struct Processed {
+    batch: Batch,
+    chunks: Vec<Chunk>,
+}
+
+fn read_batch(records: &mut Records, opts: &RunOptions) -> io::Result<Batch> {
+    let mut batch = Batch {
+        records: Vec::new(),
+        bytes: 0,
+    };
+    while batch.records.len() < opts.batch_records && batch.bytes < opts.batch_bytes {
+        match records.next_record()? {
+            Some(r) => {
+                batch.bytes += r.bytes.as_ref().map_or(0, Vec::len);
+                batch.records.push(r);
+            }
+            None => break,
+        }
+    }
+    Ok(batch)
+}
+
+/// Run `f` over `records` on the current pool. Records go to the workers in
+/// small chunks that share one output buffer, so a record costs no allocation
+/// of its own; the chunks come back in input order.
+fn process<F>(records: &[RawRecord], f: &F, threads: usize) -> Vec<Chunk>
+where
+    F: Fn(&RawRecord, &mut Scratch, &mut Vec<u8>) -> Result<usize, RecordError> + Sync,
+{
+    let chunk = (records.len() / (threads * 8)).clamp(1, 64);
+    records
+        .par_chunks(chunk)
+        .map_init(Scratch::default, |scratch, recs| {
+            let mut buf = Vec::with_capacity(recs.len() * 512);
+            let results = recs
+                .iter()
+                .map(|rec| {
+                    let start = buf.len();
+                    let r = f(rec, scratch, &mut buf);
+                    if r.is_err() {
+                        buf.truncate(start);
+                    }
+                    (r, start..buf.len())
+                })
+                .collect();
+            (results, buf)
+        })
+        .collect()
+}
+
+/// Write a processed batch in input order and count it; `false` when
+/// `fail_fast` stopped at an error.
+fn write_batch(
+    p: &Processed,
+    summary: &mut Summary,
+    out: &mut dyn Write,
+    errors: &mut dyn Write,
+    fail_fast: bool,
+) -> io::Result<bool> {
+    let outcomes = p
+        .chunks
+        .iter()
+        .flat_map(|(rs, buf)| rs.iter().map(move |(r, span)| (r, &buf[span.clone()])));
+    for (rec, (result, bytes)) in p.batch.records.iter().zip(outcomes) {
+        summary.records += 1;
+        summary.bytes += rec.bytes.as_ref().map_or(0, |b| b.len() as u64);
+        match result {
+            Ok(n) => {
+                summary.ok += 1;
+                summary.outputs += *n as u64;
+                out.write_all(bytes)?;
+            }
+            Err(e) => {
+                summary.failed += 1;
+                let line = ErrorOut {
+                    source: &rec.source,
+                    line: rec.line,
+                    id: e.id.as_deref(),
+                    error: &e.message,
+                };
+                serde_json::to_writer(&mut *errors, &line)?;
+                errors.write_all(b"\n")?;
+                if fail_fast {
+                    return Ok(false);
+                }
+            }
+        }
+    }
+    Ok(true)
 }
