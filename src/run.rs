@@ -2,7 +2,7 @@
 //!
 //! Records are read in bounded batches; each batch is processed on a rayon
 //! pool while the next is read and the previous one's output is written, in
-//! input order. Memory is bounded by two batches, and the output does not
+//! input order. Memory is bounded by three batches, and the output does not
 //! depend on the number of threads.
 
 use std::io::{self, Write};
@@ -85,9 +85,9 @@ type Chunk = (
 /// line per failed record to `errors`. `progress` receives input bytes done.
 /// `interrupted` is polled between batches.
 ///
-/// While the pool works on one batch, this thread reads the next and writes
-/// the previous one, so reading and writing do not leave the workers idle.
-/// At most two batches are in memory.
+/// While the pool works on a batch, this thread reads the next one, queues it
+/// behind, and writes the one before: the workers never wait for reading,
+/// writing or the last chunk of a batch. At most three batches are in memory.
 pub fn run<F>(
     records: &mut Records,
     f: F,
@@ -109,26 +109,27 @@ where
     let threads = pool.current_num_threads();
     let f = &f;
     pool.in_place_scope(|scope| -> io::Result<()> {
-        let (done_tx, done_rx) = std::sync::mpsc::channel::<Processed>();
-        let mut pending = false;
+        // Batches being processed, oldest first; each reports on its own channel.
+        let mut in_flight = std::collections::VecDeque::new();
         loop {
             let batch = read_batch(records, &opts)?;
-            let finished = if pending {
-                pending = false;
-                Some(done_rx.recv().expect("a spawned batch always reports"))
-            } else {
-                None
-            };
-            if !batch.records.is_empty() {
-                let done_tx = done_tx.clone();
+            let end = batch.records.is_empty();
+            if !end {
+                let (done_tx, done_rx) = std::sync::mpsc::sync_channel::<Processed>(1);
                 scope.spawn(move |_| {
                     let chunks = process(&batch.records, f, threads);
                     // The receiver is gone only when the run stopped early.
                     let _ = done_tx.send(Processed { batch, chunks });
                 });
-                pending = true;
+                in_flight.push_back(done_rx);
             }
-            if let Some(p) = finished {
+            // Keep one batch in flight while reading the next, so that the
+            // pool never waits for the end of a batch.
+            while in_flight.len() > usize::from(!end) {
+                let p = in_flight
+                    .pop_front()
+                    .and_then(|rx| rx.recv().ok())
+                    .expect("a spawned batch always reports");
                 if !write_batch(&p, &mut summary, out, errors, opts.fail_fast)? {
                     summary.stopped = true;
                     return Ok(());
@@ -139,7 +140,7 @@ where
                     return Ok(());
                 }
             }
-            if !pending {
+            if end {
                 return Ok(());
             }
         }
