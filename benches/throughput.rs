@@ -15,6 +15,10 @@ use stance::featurize::{FeatureBuf, JointIndex};
 use stance::model::Model;
 use stance::pipeline::{Pipeline, Scratch};
 
+// The allocator the `stance` binary uses.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn corpus() -> Vec<String> {
     let shared =
         std::env::var_os("STANCE_SHARED").map_or_else(|| PathBuf::from("../shared"), PathBuf::from);

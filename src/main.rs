@@ -119,7 +119,7 @@ impl ModelArg {
 struct ScoreArgs {
     #[command(flatten)]
     model: ModelArg,
-    /// Worker threads (default: all cores)
+    /// Worker threads (default: all cores); reading and writing run beside them on the main thread
     #[arg(long, short = 'j', default_value_t = 0, value_name = "N")]
     threads: usize,
     /// Write output here (atomically: a temporary file renamed at the end) instead of standard output
