@@ -122,7 +122,7 @@ struct ScoreArgs {
     /// Worker threads (default: all cores); reading and writing run beside them on the main thread
     #[arg(long, short = 'j', default_value_t = 0, value_name = "N")]
     threads: usize,
-    /// Write output here (atomically: a temporary file renamed at the end) instead of standard output
+    /// Write output here (a file atomically: a temporary file renamed at the end) instead of standard output
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
     /// Write per-record error lines here instead of standard error
@@ -428,7 +428,8 @@ fn print_summary(s: &Summary, what: &str) {
     );
 }
 
-/// Standard output, or a file written through a temporary sibling and renamed on commit.
+/// Standard output, a device or pipe, or a file written through a temporary sibling and
+/// renamed on commit.
 struct Output {
     target: Option<(PathBuf, PathBuf)>,
     writer: Box<dyn Write>,
@@ -441,6 +442,18 @@ impl Output {
                 target: None,
                 writer: Box::new(BufWriter::with_capacity(1 << 20, io::stdout().lock())),
             }),
+            // A device or pipe (`-o /dev/null`, a FIFO) is written in place: renaming
+            // over it would replace it with a regular file.
+            Some(p) if std::fs::metadata(p).is_ok_and(|m| !m.is_file()) => {
+                let f = std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(p)
+                    .with_context(|| format!("{}", p.display()))?;
+                Ok(Output {
+                    target: None,
+                    writer: Box::new(BufWriter::with_capacity(1 << 20, f)),
+                })
+            }
             Some(p) => {
                 let name = p
                     .file_name()

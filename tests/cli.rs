@@ -315,6 +315,34 @@ fn output_file_is_written_whole() {
 }
 
 #[test]
+fn output_to_a_pipe_is_written_in_place() {
+    use std::os::unix::fs::FileTypeExt;
+    // A FIFO stands in for `-o /dev/null`: renaming over it would make it a regular file.
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("out.fifo");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(fifo).unwrap())
+    };
+    let input = corpus(1);
+    let out = stance(&["score", "-q", "-o", fifo.to_str().unwrap()], Some(&input));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Checked before joining the reader, which would wait forever on a replaced FIFO.
+    assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
+    let written = reader.join().unwrap();
+    assert_eq!(written, stance(&["score", "-q"], Some(&input)).stdout);
+}
+
+#[test]
 fn broken_pipe_is_success() {
     let input = corpus(200);
     let mut child = spawn(&["score", "-q"]);
