@@ -20,7 +20,7 @@ use stance::run::{run, RunOptions, Summary};
 use stance::train::{DataFormat, DataSpec};
 
 // Scoring allocates many short-lived strings and vectors per article; mimalloc
-// serves them in fewer instructions than glibc (README, "Where the time goes").
+// serves them in fewer instructions than glibc (README, "Throughput and memory").
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
