@@ -11,7 +11,7 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Through
 use rayon::prelude::*;
 use stance::classify::{argmax, softmax};
 use stance::extract::Limits;
-use stance::featurize::{FeatureBuf, JointIndex};
+use stance::featurize::{JointBuf, JointIndex};
 use stance::model::Model;
 use stance::pipeline::{Pipeline, Scratch};
 
@@ -122,8 +122,8 @@ fn benches(c: &mut Criterion) {
             b.iter(|| {
                 pool.install(|| {
                     ids.par_iter()
-                        .map_init(FeatureBuf::default, |counts, t| {
-                            let scores = joint.scores(&linear, t, &p.model.valence, counts);
+                        .map_init(JointBuf::default, |buf, t| {
+                            let scores = joint.scores(&linear, t, &p.model.valence, buf);
                             scores
                                 .map(|mut s| {
                                     softmax(&mut s);

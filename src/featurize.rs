@@ -261,19 +261,13 @@ impl Featurizer {
     /// Features of one tokenized text, written into `buf.vec` (cleared first).
     pub fn transform(&self, ids: &[u32], valence: &Valence, buf: &mut FeatureBuf) {
         buf.start(self.keys.len());
-        let bigrams = self.params.ngram_max >= 2;
-        for (p, &a) in ids.iter().enumerate() {
-            // Fitting keeps a unigram whenever it keeps a bigram starting with
-            // it (its document frequency is at least as high and its key sorts
-            // first), so without the unigram there is no bigram to look up.
-            let Some(i) = self.unigram(a) else { continue };
-            buf.count(i);
-            if let Some(&b) = ids.get(p + 1).filter(|_| bigrams) {
-                if let Some(&i) = self.index.get(&key(a, Some(b))) {
-                    buf.count(i);
-                }
-            }
-        }
+        count_ngrams(
+            ids,
+            self.params.ngram_max >= 2,
+            buf,
+            |a| self.unigram(a),
+            |k| self.index.get(&k).copied(),
+        );
         self.finish(ids, &Lexicon::of(ids, valence), buf);
     }
 
@@ -304,6 +298,30 @@ fn finish_vector(out: &mut SparseVec, norm: f32, base: u32, n_ids: usize, lex: &
             .filter(|(_, v)| **v != 0.0)
             .map(|(j, &v)| (base + j as u32, v)),
     );
+}
+
+/// Count the unigrams of `ids` and, with `bigrams`, their bigrams into `buf`:
+/// `unigram` finds a token's feature, `bigram` a bigram key's. Fitting keeps a
+/// unigram whenever it keeps a bigram starting with it (its document frequency
+/// is at least as high and its key sorts first), so without the unigram there
+/// is no bigram to look up.
+#[inline(always)]
+fn count_ngrams(
+    ids: &[u32],
+    bigrams: bool,
+    buf: &mut FeatureBuf,
+    unigram: impl Fn(u32) -> Option<u32>,
+    bigram: impl Fn(u64) -> Option<u32>,
+) {
+    for (p, &a) in ids.iter().enumerate() {
+        let Some(i) = unigram(a) else { continue };
+        buf.count(i);
+        if let Some(&b) = ids.get(p + 1).filter(|_| bigrams) {
+            if let Some(i) = bigram(key(a, Some(b))) {
+                buf.count(i);
+            }
+        }
+    }
 }
 
 /// Valence sums of one text, shared by every featurizer that reads it.
@@ -371,7 +389,8 @@ struct JointNgram {
     idf: [f32; 2],
 }
 
-/// Reusable buffers for [`JointIndex::transform`], one per thread.
+/// Reusable buffers for [`JointIndex::transform`] and [`JointIndex::scores`],
+/// one per thread.
 #[derive(Debug, Clone, Default)]
 pub struct JointBuf {
     /// Counts, then term frequencies, of joint n-grams.
@@ -445,18 +464,13 @@ impl JointIndex {
     /// Term frequencies of the joint n-grams of `ids`, in `counts.vec`.
     fn count_tf(&self, ids: &[u32], counts: &mut FeatureBuf) {
         counts.start(self.ngrams.len());
-        for (p, &a) in ids.iter().enumerate() {
-            let j = self.unigram(a);
-            if j == u32::MAX {
-                continue; // no unigram, no bigram starting here (see `Featurizer::transform`)
-            }
-            counts.count(j);
-            if let Some(&b) = ids.get(p + 1).filter(|_| self.bigrams) {
-                if let Some(j) = self.index.get(key(a, Some(b))) {
-                    counts.count(j);
-                }
-            }
-        }
+        count_ngrams(
+            ids,
+            self.bigrams,
+            counts,
+            |a| Some(self.unigram(a)).filter(|&j| j != u32::MAX),
+            |k| self.index.get(k),
+        );
         counts.counts_to_tf();
     }
 
@@ -500,9 +514,10 @@ impl JointIndex {
         lin: &JointLinear,
         ids: &[u32],
         valence: &Valence,
-        counts: &mut FeatureBuf,
+        buf: &mut JointBuf,
     ) -> [[f32; 3]; 2] {
-        self.count_tf(ids, counts);
+        self.count_tf(ids, &mut buf.counts);
+        let counts = &buf.counts;
         // An n-gram missing from a featurizer has idf 0 there: it adds nothing.
         let mut acc = [[0.0f32; 3]; 2];
         let mut norm = [0.0f32; 2];
@@ -669,14 +684,14 @@ mod tests {
             .linear([0, 1].map(|t| (&weights[t][..], &intercepts[t][..])))
             .unwrap();
         let val = Valence::new([("good".to_string(), 2.0)], |_| Some(2), 10);
-        let (mut bufs, mut counts) = (JointBuf::default(), FeatureBuf::default());
+        let (mut bufs, mut scratch) = (JointBuf::default(), JointBuf::default());
         for ids in [
             vec![1, 2, 3, 3, 4, 9, 2, 3],
             vec![7, 7, 2, 5],
             vec![42],
             vec![],
         ] {
-            let scores = joint.scores(&lin, &ids, &val, &mut counts);
+            let scores = joint.scores(&lin, &ids, &val, &mut scratch);
             joint.transform(&ids, &val, &mut bufs);
             for t in 0..2 {
                 for c in 0..3 {

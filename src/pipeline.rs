@@ -161,7 +161,7 @@ impl Pipeline {
         } = scratch;
         if let (Some(j), Some(lin)) = (&self.joint, &self.linear) {
             return Ok(j
-                .scores(lin, ids, valence, &mut features[0])
+                .scores(lin, ids, valence, joint)
                 .map(|mut scores| {
                     softmax(&mut scores);
                     Prediction {
@@ -570,15 +570,10 @@ impl Pipeline {
 }
 
 /// `s` as a JSON string, exactly as serde_json writes it. Most strings need no
-/// escape: a branch-free scan (which the compiler vectorises) finds that out
-/// before a plain copy; the others go through serde_json.
+/// escape ([`find_special`] finds none) and are copied as they are; the others
+/// go through serde_json.
 fn write_json_str(s: &str, out: &mut Vec<u8>) {
-    let needs_escape = s.as_bytes().chunks(32).any(|c| {
-        c.iter().fold(false, |acc, &b| {
-            acc | (b < 0x20) | (b == b'"') | (b == b'\\')
-        })
-    });
-    if needs_escape {
+    if find_special(s.as_bytes()).is_some() {
         serde_json::to_writer(&mut *out, s).expect("serialising to memory");
     } else {
         out.push(b'"');
