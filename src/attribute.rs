@@ -15,7 +15,7 @@ use std::path::Path;
 use crate::error::{Error, Result};
 use crate::gazetteer::{ActorKind, Gazetteer};
 use crate::segment::Segmented;
-use crate::words::{is_function_word, with_lower, words, Word};
+use crate::words::{is_function_word, with_lower, words_into, Word};
 
 /// The vocabulary used to read names; see `models/default/names.tsv`.
 #[derive(Debug, Clone, Default)]
@@ -97,6 +97,16 @@ pub struct Mention {
     pub role: Option<String>,
     pub possessive: bool,
     pub in_quote: bool,
+}
+
+thread_local! {
+    static WORDS: std::cell::Cell<Vec<Word>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+impl Drop for Actors<'_> {
+    fn drop(&mut self) {
+        WORDS.with(|w| w.set(std::mem::take(&mut self.ws)));
+    }
 }
 
 /// Speaker lookups for one article.
@@ -198,7 +208,10 @@ fn is_particle(w: &str) -> bool {
 impl<'a> Actors<'a> {
     /// Find and resolve every actor mention in `text`.
     pub fn analyse(text: &'a str, seg: &Segmented, gaz: &Gazetteer, vocab: &'a NameVocab) -> Self {
-        let ws = words(text, 0..text.len());
+        // The word list of the thread's previous article, for its allocation: a fresh
+        // one per article made the allocator fault in (and zero) new pages again and again.
+        let mut ws = WORDS.with(|w| w.take());
+        words_into(text, 0..text.len(), &mut ws);
         let hits = gaz.find(text);
         let mut mentions = Vec::new();
         let mut h = 0;

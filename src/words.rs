@@ -50,10 +50,18 @@ const SHORT_TITLES: &[&str] = &[
 /// and only other characters are decoded; `reference_words` in the tests is the
 /// plain version it is checked against.
 pub fn words(text: &str, range: Range<usize>) -> Vec<Word> {
+    let mut out = Vec::new();
+    words_into(text, range, &mut out);
+    out
+}
+
+/// [`words`] into `out` (cleared first), to reuse its allocation.
+pub fn words_into(text: &str, range: Range<usize>, out: &mut Vec<Word>) {
     let b = text.as_bytes();
     let end = range.end;
+    out.clear();
     // News text averages about six bytes a word; a little headroom avoids a regrowth copy.
-    let mut out = Vec::with_capacity(range.len() / 5 + 1);
+    out.reserve(range.len() / 5 + 1);
     let alnum_at = |i: usize| -> bool {
         let c = b[i];
         if c < 0x80 {
@@ -143,7 +151,6 @@ pub fn words(text: &str, range: Range<usize>) -> Vec<Word> {
             punct_after,
         });
     }
-    out
 }
 
 const ALNUM: u8 = 1;
