@@ -79,6 +79,10 @@ const STACK_WORD_BYTES: usize = 512;
 /// and compares as two integers instead of hashing bytes and calling `memcmp`.
 #[derive(Debug, Clone, Default)]
 struct PieceMap {
+    /// Keys of up to [`TINY_KEY`] bytes, folded into one word (see [`tiny`]):
+    /// most lookups are short words, and slots half the size of `short`'s
+    /// keep more of them in cache (lookups here wait on cache misses).
+    tiny: Table<u64, u32>,
     short: Table<[u64; 2], u32>,
     long: FxHashMap<Box<[u8]>, u32>,
 }
@@ -90,6 +94,9 @@ impl PieceMap {
             // The empty string packs to the table's free-slot marker; no
             // lookup asks for it.
             _ if s.is_empty() => {}
+            Some(k) if s.len() <= TINY_KEY => {
+                self.tiny.insert(tiny(k), id);
+            }
             Some(k) => {
                 self.short.insert(k, id);
             }
@@ -103,10 +110,31 @@ impl PieceMap {
     #[inline(always)]
     fn get(&self, b: &[u8], at: usize, len: usize) -> Option<u32> {
         match pack(b, at, len, 0) {
-            Some(k) => self.short.get(k),
+            Some(k) => self.get_packed(k, len),
             None => self.long.get(&b[at..at + len]).copied(),
         }
     }
+
+    /// The id of the string of `len` bytes that packs to `k`.
+    #[inline(always)]
+    fn get_packed(&self, k: [u64; 2], len: usize) -> Option<u32> {
+        if len <= TINY_KEY {
+            self.tiny.get(tiny(k))
+        } else {
+            self.short.get(k)
+        }
+    }
+}
+
+/// Longest string whose packed key fits one word.
+const TINY_KEY: usize = 7;
+
+/// A packed key of at most [`TINY_KEY`] bytes as one word: its bytes fill the
+/// low seven bytes of `k[0]` and its length the top byte of `k[1]`, so an OR
+/// keeps both (never 0: the empty string is not stored).
+#[inline(always)]
+fn tiny(k: [u64; 2]) -> u64 {
+    k[0] | k[1]
 }
 
 /// Longest string packed into a short key.
@@ -424,7 +452,7 @@ impl FastWordPiece {
                     let whole = w.chars == 0 && (i == n || matches!(class(i), SEP | PUNCT));
                     if whole && len <= self.max_chars {
                         if let Some(id) =
-                            pack(bytes, start, len, 0x20).and_then(|k| self.init.short.get(k))
+                            pack(bytes, start, len, 0x20).and_then(|k| self.init.get_packed(k, len))
                         {
                             out.push(id);
                             continue;
