@@ -15,7 +15,7 @@ use std::path::Path;
 use crate::error::{Error, Result};
 use crate::gazetteer::{ActorKind, Gazetteer};
 use crate::segment::Segmented;
-use crate::words::{is_function_word, with_lower, words, Word};
+use crate::words::{is_function_word, with_lower, words_and_starts, Word};
 
 /// The vocabulary used to read names; see `models/default/names.tsv`.
 #[derive(Debug, Clone, Default)]
@@ -104,6 +104,8 @@ pub struct Actors<'a> {
     text: &'a str,
     /// Every word of the article, computed once and shared by all lookups.
     ws: Vec<Word>,
+    /// Where words (and parts after inner joiners) start: where phrases are looked up.
+    starts: Vec<usize>,
     pub mentions: Vec<Mention>,
     vocab: &'a NameVocab,
 }
@@ -198,8 +200,8 @@ fn is_particle(w: &str) -> bool {
 impl<'a> Actors<'a> {
     /// Find and resolve every actor mention in `text`.
     pub fn analyse(text: &'a str, seg: &Segmented, gaz: &Gazetteer, vocab: &'a NameVocab) -> Self {
-        let ws = words(text, 0..text.len());
-        let hits = gaz.find(text);
+        let (ws, starts) = words_and_starts(text, 0..text.len());
+        let hits = gaz.find_at(text, &starts);
         let mut mentions = Vec::new();
         let mut h = 0;
         let mut i = 0;
@@ -278,11 +280,17 @@ impl<'a> Actors<'a> {
         let mut actors = Actors {
             text,
             ws,
+            starts,
             mentions,
             vocab,
         };
         actors.resolve_surnames(gaz);
         actors
+    }
+
+    /// Word starts in the whole article, see [`words_and_starts`].
+    pub fn starts(&self) -> &[usize] {
+        &self.starts
     }
 
     /// The article's words that lie wholly inside `r`.
