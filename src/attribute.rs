@@ -15,7 +15,7 @@ use std::path::Path;
 use crate::error::{Error, Result};
 use crate::gazetteer::{ActorKind, Gazetteer};
 use crate::segment::Segmented;
-use crate::words::{is_function_word, with_lower, words_into, Word};
+use crate::words::{is_function_word, with_lower, words_and_starts, Word};
 
 /// The vocabulary used to read names; see `models/default/names.tsv`.
 #[derive(Debug, Clone, Default)]
@@ -99,21 +99,13 @@ pub struct Mention {
     pub in_quote: bool,
 }
 
-thread_local! {
-    static WORDS: std::cell::Cell<Vec<Word>> = const { std::cell::Cell::new(Vec::new()) };
-}
-
-impl Drop for Actors<'_> {
-    fn drop(&mut self) {
-        WORDS.with(|w| w.set(std::mem::take(&mut self.ws)));
-    }
-}
-
 /// Speaker lookups for one article.
 pub struct Actors<'a> {
     text: &'a str,
     /// Every word of the article, computed once and shared by all lookups.
     ws: Vec<Word>,
+    /// Where words (and parts after inner joiners) start: where phrases are looked up.
+    starts: Vec<usize>,
     pub mentions: Vec<Mention>,
     vocab: &'a NameVocab,
 }
@@ -208,11 +200,8 @@ fn is_particle(w: &str) -> bool {
 impl<'a> Actors<'a> {
     /// Find and resolve every actor mention in `text`.
     pub fn analyse(text: &'a str, seg: &Segmented, gaz: &Gazetteer, vocab: &'a NameVocab) -> Self {
-        // The word list of the thread's previous article, for its allocation: a fresh
-        // one per article made the allocator fault in (and zero) new pages again and again.
-        let mut ws = WORDS.with(|w| w.take());
-        words_into(text, 0..text.len(), &mut ws);
-        let hits = gaz.find(text);
+        let (ws, starts) = words_and_starts(text, 0..text.len());
+        let hits = gaz.find_at(text, &starts);
         let mut mentions = Vec::new();
         let mut h = 0;
         let mut i = 0;
@@ -291,11 +280,17 @@ impl<'a> Actors<'a> {
         let mut actors = Actors {
             text,
             ws,
+            starts,
             mentions,
             vocab,
         };
         actors.resolve_surnames(gaz);
         actors
+    }
+
+    /// Word starts in the whole article, see [`words_and_starts`].
+    pub fn starts(&self) -> &[usize] {
+        &self.starts
     }
 
     /// The article's words that lie wholly inside `r`.

@@ -13,13 +13,13 @@
 use std::ops::Range;
 use std::path::Path;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use serde::Serialize;
 
 use crate::attribute::{Actors, Speaker};
 use crate::error::{Error, Result};
 use crate::gazetteer::ActorKind;
 use crate::segment::{trim_range, Segmented};
+use crate::trie::Trie;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CueType {
@@ -31,7 +31,8 @@ pub enum CueType {
 #[derive(Debug, Clone)]
 pub struct Cues {
     types: Vec<CueType>,
-    matcher: AhoCorasick,
+    /// ASCII case-insensitive, whole words, longest first.
+    matcher: Trie,
 }
 
 impl Cues {
@@ -57,37 +58,27 @@ impl Cues {
                     ))
                 }
             };
-            phrases.push(phrase.trim().to_string());
+            let phrase = phrase.trim();
+            // An empty phrase would match between any two non-word characters.
+            if phrase.is_empty() {
+                return Err(Error::data(path, n + 1, "empty cue phrase"));
+            }
+            phrases.push(phrase.to_string());
             types.push(ty);
         }
         if phrases.is_empty() {
             return Err(Error::model(path, "no cues"));
         }
-        let matcher = AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::LeftmostLongest)
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(&phrases)
-            .map_err(|e| Error::model(path, e.to_string()))?;
+        let matcher = Trie::new(&phrases, true).map_err(|e| Error::model(path, e.to_string()))?;
         Ok(Cues { types, matcher })
     }
 
-    /// Whole-word cue matches in `text`.
-    fn find(&self, text: &str) -> Vec<(Range<usize>, CueType)> {
+    /// Whole-word cue matches in `text` at its word `starts` ([`Actors::starts`]).
+    fn find(&self, text: &str, starts: &[usize]) -> Vec<(Range<usize>, CueType)> {
+        let mut out = Vec::new();
         self.matcher
-            .find_iter(text)
-            .filter(|m| {
-                text[..m.start()]
-                    .chars()
-                    .next_back()
-                    .is_none_or(|c| !c.is_alphanumeric())
-                    && text[m.end()..]
-                        .chars()
-                        .next()
-                        .is_none_or(|c| !c.is_alphanumeric())
-            })
-            .map(|m| (m.start()..m.end(), self.types[m.pattern().as_usize()]))
-            .collect()
+            .for_each_word_match(text, starts, |r, p| out.push((r, self.types[p])));
+        out
     }
 }
 
@@ -158,7 +149,7 @@ pub fn extract(
         used: vec![false; seg.quotes.len()],
     };
     let all_cues: Vec<_> = cues
-        .find(text)
+        .find(text, actors.starts())
         .into_iter()
         .filter(|(r, _)| !seg.in_quote(r.start))
         .collect();

@@ -14,10 +14,10 @@
 use std::path::Path;
 use std::str::FromStr;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::trie::Trie;
 
 /// What sort of actor a speaker is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -84,7 +84,7 @@ pub struct Gazetteer {
     entries: Vec<Entry>,
     /// Pattern index -> entry index.
     pattern_entry: Vec<usize>,
-    matcher: AhoCorasick,
+    matcher: Trie,
 }
 
 impl Gazetteer {
@@ -134,16 +134,13 @@ impl Gazetteer {
                 }
             }
         }
-        let matcher = AhoCorasick::builder()
-            .match_kind(MatchKind::LeftmostLongest)
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(&patterns)
-            .map_err(|e| {
-                Error::model(
-                    sources.first().map_or(Path::new("gazetteer"), |s| s.0),
-                    e.to_string(),
-                )
-            })?;
+        // Empty names were skipped above, so this cannot fail; keep the error anyway.
+        let matcher = Trie::new(&patterns, false).map_err(|e| {
+            Error::model(
+                sources.first().map_or(Path::new("gazetteer"), |s| s.0),
+                e.to_string(),
+            )
+        })?;
         Ok(Gazetteer {
             entries,
             pattern_entry,
@@ -164,33 +161,36 @@ impl Gazetteer {
     }
 
     /// All whole-word alias matches in `text`, left to right, non-overlapping.
+    /// Tries every character; [`Gazetteer::find_at`] is the fast form.
     pub fn find(&self, text: &str) -> Vec<Hit> {
+        let mut hits = Vec::new();
         self.matcher
-            .find_iter(text)
-            .filter(|m| {
-                let before_ok = text[..m.start()]
-                    .chars()
-                    .next_back()
-                    .is_none_or(|c| !c.is_alphanumeric());
-                let after_ok = text[m.end()..]
-                    .chars()
-                    .next()
-                    .is_none_or(|c| !c.is_alphanumeric());
-                before_ok && after_ok
-            })
-            .map(|m| Hit {
-                start: m.start(),
-                end: m.end(),
-                entry: self.pattern_entry[m.pattern().as_usize()],
-            })
-            .collect()
+            .for_each_match_anywhere(text, |r, p| hits.push(self.hit(r, p)));
+        hits
+    }
+
+    /// [`Gazetteer::find`] looking only at `starts`, the text's word starts from
+    /// [`crate::words::words_and_starts`] (see [`crate::trie`] for the one way
+    /// the two can differ).
+    pub fn find_at(&self, text: &str, starts: &[usize]) -> Vec<Hit> {
+        let mut hits = Vec::new();
+        self.matcher
+            .for_each_word_match(text, starts, |r, p| hits.push(self.hit(r, p)));
+        hits
+    }
+
+    fn hit(&self, r: std::ops::Range<usize>, pattern: usize) -> Hit {
+        Hit {
+            start: r.start,
+            end: r.end,
+            entry: self.pattern_entry[pattern],
+        }
     }
 
     /// Look up a name exactly as written (an alias or canonical name).
     pub fn lookup(&self, name: &str) -> Option<&Entry> {
-        let m = self.matcher.find(name)?;
-        (m.start() == 0 && m.end() == name.len())
-            .then(|| &self.entries[self.pattern_entry[m.pattern().as_usize()]])
+        let p = self.matcher.get(name)?;
+        Some(&self.entries[self.pattern_entry[p]])
     }
 }
 
@@ -218,6 +218,8 @@ mod tests {
                 ("the Kremlin", "the Kremlin")
             ]
         );
+        let (_, starts) = crate::words::words_and_starts(t, 0..t.len());
+        assert_eq!(g.find_at(t, &starts), g.find(t));
         assert_eq!(g.lookup("WSJ").map(|e| e.kind), Some(ActorKind::Media));
         assert!(g.lookup("WS").is_none());
     }

@@ -27,4 +27,5 @@ pub mod segment;
 pub mod table;
 pub mod tokenize;
 pub mod train;
+pub mod trie;
 pub mod words;

@@ -50,18 +50,26 @@ const SHORT_TITLES: &[&str] = &[
 /// and only other characters are decoded; `reference_words` in the tests is the
 /// plain version it is checked against.
 pub fn words(text: &str, range: Range<usize>) -> Vec<Word> {
-    let mut out = Vec::new();
-    words_into(text, range, &mut out);
-    out
+    scan(text, range, |_| {})
 }
 
-/// [`words`] into `out` (cleared first), to reuse its allocation.
-pub fn words_into(text: &str, range: Range<usize>, out: &mut Vec<Word>) {
+/// [`words`], and every position in `range` where a word character follows a
+/// non-word character (or `range.start`), ascending: the word starts and the
+/// starts after inner joiners (`al-Assad` gives two). Phrase matching
+/// ([`crate::trie`]) looks only there.
+pub fn words_and_starts(text: &str, range: Range<usize>) -> (Vec<Word>, Vec<usize>) {
+    let mut starts = Vec::with_capacity(range.len() / 5 + 1);
+    let ws = scan(text, range, |p| starts.push(p));
+    (ws, starts)
+}
+
+/// The word scan; `start(p)` is called for each start as [`words_and_starts`] defines it.
+#[inline(always)]
+fn scan(text: &str, range: Range<usize>, mut start_at: impl FnMut(usize)) -> Vec<Word> {
     let b = text.as_bytes();
     let end = range.end;
-    out.clear();
     // News text averages about six bytes a word; a little headroom avoids a regrowth copy.
-    out.reserve(range.len() / 5 + 1);
+    let mut out = Vec::with_capacity(range.len() / 5 + 1);
     let alnum_at = |i: usize| -> bool {
         let c = b[i];
         if c < 0x80 {
@@ -90,6 +98,7 @@ pub fn words_into(text: &str, range: Range<usize>, out: &mut Vec<Word>) {
             (ch.is_uppercase(), len)
         };
         let start = i;
+        start_at(start);
         i += first_len;
         while i < end {
             let d = b[i];
@@ -101,13 +110,19 @@ pub fn words_into(text: &str, range: Range<usize>, out: &mut Vec<Word>) {
                 // A joiner stays only when a word character follows it.
                 if matches!(d, b'\'' | b'-' | b'&' | b'.') && i + 1 < end && alnum_at(i + 1) {
                     i += 1;
+                    start_at(i);
                     continue;
                 }
                 break;
             }
             let (ch, dl) = char_at(text, i);
-            if ch.is_alphanumeric() || (ch == '’' && i + dl < end && alnum_at(i + dl)) {
+            if ch.is_alphanumeric() {
                 i += dl;
+                continue;
+            }
+            if ch == '’' && i + dl < end && alnum_at(i + dl) {
+                i += dl;
+                start_at(i);
                 continue;
             }
             break;
@@ -151,6 +166,7 @@ pub fn words_into(text: &str, range: Range<usize>, out: &mut Vec<Word>) {
             punct_after,
         });
     }
+    out
 }
 
 const ALNUM: u8 = 1;
@@ -396,6 +412,15 @@ mod tests {
                 end -= 1;
             }
             prop_assert_eq!(words(&t, 0..end), reference_words(&t, 0..end));
+            // Starts: a word character with a non-word character (or nothing) before it.
+            let alnum = |i: usize| t[i..].chars().next().is_some_and(char::is_alphanumeric);
+            let reference_starts: Vec<usize> = (0..end)
+                .filter(|&i| t.is_char_boundary(i) && alnum(i))
+                .filter(|&i| t[..i].chars().next_back().is_none_or(|c| !c.is_alphanumeric()))
+                .collect();
+            let (ws, starts) = words_and_starts(&t, 0..end);
+            prop_assert_eq!(ws, words(&t, 0..end));
+            prop_assert_eq!(starts, reference_starts);
         }
     }
 
