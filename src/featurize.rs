@@ -525,7 +525,12 @@ impl JointIndex {
             self.bigrams,
             counts,
             |a| Some(self.unigram(a)).filter(|&j| j != u32::MAX),
-            |k| self.filter.may_contain(k).then(|| self.index.get(k)).flatten(),
+            |k| {
+                self.filter
+                    .may_contain(k)
+                    .then(|| self.index.get(k))
+                    .flatten()
+            },
         );
         counts.counts_to_tf();
     }

@@ -329,7 +329,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-/// The plain, char-by-char definition of [`words`]. A word is a run of letters and digits, joined across
+    /// The plain, char-by-char definition of [`words`]. A word is a run of letters and digits, joined across
     /// inner apostrophes, hyphens, ampersands and periods (`U.S.`, `al-Assad`,
     /// `AT&T`); a period after an abbreviation or initial stays with the word.
     fn reference_words(text: &str, range: Range<usize>) -> Vec<Word> {
@@ -376,7 +376,8 @@ mod tests {
             // Keep the period of "Mr." and of initials / dotted acronyms ("W.", "U.S.").
             if tail < end && text.as_bytes()[tail] == b'.' {
                 let first_upper = c.is_uppercase();
-                if SHORT_TITLES.contains(&w) || (first_upper && (w.len() == len || w.contains('.'))) {
+                if SHORT_TITLES.contains(&w) || (first_upper && (w.len() == len || w.contains('.')))
+                {
                     tail += 1;
                     if !possessive {
                         word_end = tail;
