@@ -457,18 +457,13 @@ impl JointIndex {
         if a.params.ngram_max != b.params.ngram_max {
             return None;
         }
-        let mut joint: FxHashMap<u64, u32> = FxHashMap::default();
-        let mut ngrams: Vec<JointNgram> = Vec::new();
+        let mut joint: FxHashMap<u64, JointNgram> = FxHashMap::default();
         for (t, f) in [a, b].into_iter().enumerate() {
             for (i, (&k, &idf)) in f.keys.iter().zip(&f.idf).enumerate() {
-                let j = *joint.entry(k).or_insert_with(|| {
-                    ngrams.push(JointNgram {
-                        feature: [u32::MAX; 2],
-                        idf: [0.0; 2],
-                    });
-                    ngrams.len() as u32 - 1
+                let g = joint.entry(k).or_insert(JointNgram {
+                    feature: [u32::MAX; 2],
+                    idf: [0.0; 2],
                 });
-                let g = &mut ngrams[j as usize];
                 (g.feature[t], g.idf[t]) = (i as u32, idf);
             }
         }
@@ -479,18 +474,13 @@ impl JointIndex {
             let present = (0..2).filter(|&t| g.feature[t] != u32::MAX);
             present.map(|t| g.idf[t]).fold(f32::INFINITY, f32::min)
         };
-        let mut order: Vec<u32> = (0..ngrams.len() as u32).collect();
-        order.sort_by(|&x, &y| rarity(&ngrams[x as usize]).total_cmp(&rarity(&ngrams[y as usize])));
-        let mut renumber = vec![0u32; ngrams.len()];
-        for (new, &old) in order.iter().enumerate() {
-            renumber[old as usize] = new as u32;
-        }
-        let ngrams: Vec<JointNgram> = order.iter().map(|&old| ngrams[old as usize]).collect();
+        let mut keyed: Vec<(u64, JointNgram)> = joint.into_iter().collect();
+        keyed.sort_by(|x, y| rarity(&x.1).total_cmp(&rarity(&y.1)).then(x.0.cmp(&y.0)));
         let mut unigram = vec![u32::MAX; a.unigram.len().max(b.unigram.len())];
         let mut index = Table::default();
-        let mut filter = KeyFilter::with_capacity(joint.len());
-        for (k, j) in joint {
-            let j = renumber[j as usize];
+        let mut filter = KeyFilter::with_capacity(keyed.len());
+        for (j, &(k, _)) in keyed.iter().enumerate() {
+            let j = j as u32;
             match table_unigram(k) {
                 Some(id) => unigram[id] = j,
                 None => {
@@ -499,6 +489,7 @@ impl JointIndex {
                 }
             }
         }
+        let ngrams = keyed.into_iter().map(|(_, g)| g).collect();
         Some(JointIndex {
             unigram,
             index,

@@ -224,19 +224,23 @@ impl Trie {
             // The longest match is taken even when it is not a whole word, as the
             // automaton's non-overlapping search does: it hides shorter ones.
             resume = end;
-            let before_ok = text[..p]
-                .chars()
-                .next_back()
-                .is_none_or(|c| !c.is_alphanumeric());
-            let after_ok = text[end..]
-                .chars()
-                .next()
-                .is_none_or(|c| !c.is_alphanumeric());
-            if before_ok && after_ok {
+            if whole_word(text, &(p..end)) {
                 f(p..end, phrase);
             }
         }
     }
+}
+
+/// Whether no letter or digit comes right before or right after `r`.
+fn whole_word(text: &str, r: &Range<usize>) -> bool {
+    text[..r.start]
+        .chars()
+        .next_back()
+        .is_none_or(|c| !c.is_alphanumeric())
+        && text[r.end..]
+            .chars()
+            .next()
+            .is_none_or(|c| !c.is_alphanumeric())
 }
 
 #[cfg(test)]
@@ -245,17 +249,6 @@ mod tests {
     use crate::words::words_and_starts;
     use aho_corasick::{AhoCorasick, Anchored, Input, MatchKind, StartKind};
     use proptest::prelude::*;
-
-    fn whole_word(text: &str, r: &Range<usize>) -> bool {
-        text[..r.start]
-            .chars()
-            .next_back()
-            .is_none_or(|c| !c.is_alphanumeric())
-            && text[r.end..]
-                .chars()
-                .next()
-                .is_none_or(|c| !c.is_alphanumeric())
-    }
 
     fn ac(phrases: &[String], fold: bool) -> AhoCorasick {
         AhoCorasick::builder()
