@@ -214,6 +214,9 @@ fn read_line_bounded(
                 too_long = true;
                 buf = Vec::new();
             } else {
+                if done && buf.is_empty() {
+                    buf.reserve_exact(take); // the whole line, in one allocation
+                }
                 buf.extend_from_slice(&chunk[..take]);
             }
         }
