@@ -38,11 +38,12 @@ impl FeatureBuf {
         }
     }
 
-    /// One more occurrence of n-gram feature `i`.
+    /// One more occurrence of n-gram feature `i`; `first` is told of a new one.
     #[inline(always)]
-    fn count(&mut self, i: u32) {
+    fn count(&mut self, i: u32, first: &impl Fn(u32)) {
         match self.slot[i as usize] {
             u32::MAX => {
+                first(i);
                 self.slot[i as usize] = self.vec.len() as u32;
                 self.vec.push((i, 1.0));
             }
@@ -267,6 +268,7 @@ impl Featurizer {
             buf,
             |a| self.unigram(a),
             |k| self.index.get(&k).copied(),
+            |_| (),
         );
         self.finish(ids, &Lexicon::of(ids, valence), buf);
     }
@@ -304,7 +306,8 @@ fn finish_vector(out: &mut SparseVec, norm: f32, base: u32, n_ids: usize, lex: &
 /// `unigram` finds a token's feature, `bigram` a bigram key's. Fitting keeps a
 /// unigram whenever it keeps a bigram starting with it (its document frequency
 /// is at least as high and its key sorts first), so without the unigram there
-/// is no bigram to look up.
+/// is no bigram to look up. `first` is told of each feature when it is first
+/// counted.
 #[inline(always)]
 fn count_ngrams(
     ids: &[u32],
@@ -312,13 +315,14 @@ fn count_ngrams(
     buf: &mut FeatureBuf,
     unigram: impl Fn(u32) -> Option<u32>,
     bigram: impl Fn(u64) -> Option<u32>,
+    first: impl Fn(u32),
 ) {
     for (p, &a) in ids.iter().enumerate() {
         let Some(i) = unigram(a) else { continue };
-        buf.count(i);
+        buf.count(i, &first);
         if let Some(&b) = ids.get(p + 1).filter(|_| bigrams) {
             if let Some(i) = bigram(key(a, Some(b))) {
-                buf.count(i);
+                buf.count(i, &first);
             }
         }
     }
@@ -508,8 +512,9 @@ impl JointIndex {
         }
     }
 
-    /// Term frequencies of the joint n-grams of `ids`, in `counts.vec`.
-    fn count_tf(&self, ids: &[u32], counts: &mut FeatureBuf) {
+    /// Term frequencies of the joint n-grams of `ids`, in `counts.vec`;
+    /// `first` is told of each n-gram when it is first seen.
+    fn count_tf(&self, ids: &[u32], counts: &mut FeatureBuf, first: impl Fn(u32)) {
         counts.start(self.ngrams.len());
         count_ngrams(
             ids,
@@ -522,6 +527,7 @@ impl JointIndex {
                     .then(|| self.index.get(k))
                     .flatten()
             },
+            first,
         );
         counts.counts_to_tf();
     }
@@ -568,7 +574,11 @@ impl JointIndex {
         valence: &Valence,
         buf: &mut JointBuf,
     ) -> [[f32; 3]; 2] {
-        self.count_tf(ids, &mut buf.counts);
+        // Rows are fetched from memory while the rest of the text is counted
+        // (classify is bound by these cache misses).
+        self.count_tf(ids, &mut buf.counts, |j| {
+            crate::table::prefetch(&lin.rows[j as usize])
+        });
         let counts = &buf.counts;
         // An n-gram missing from a featurizer has idf 0 there: it adds nothing.
         let mut acc = [[0.0f32; 3]; 2];
@@ -603,7 +613,7 @@ impl JointIndex {
     /// Features of `ids` for both featurizers (the ones this index was built
     /// from), in `buf.vecs`.
     pub fn transform(&self, ids: &[u32], valence: &Valence, buf: &mut JointBuf) {
-        self.count_tf(ids, &mut buf.counts);
+        self.count_tf(ids, &mut buf.counts, |_| ());
         let counts = &buf.counts;
         let lex = Lexicon::of(ids, valence);
         for (t, out) in buf.vecs.iter_mut().enumerate() {
