@@ -9,17 +9,51 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
-/// One input record before decoding.
+/// One input record before decoding: a view of its bytes in the buffer of
+/// the batch it was read into.
+#[derive(Debug, Clone, Copy)]
+pub struct RawRecord<'a> {
+    /// For `.txt` inputs, the id (file stem).
+    pub txt_id: Option<&'a str>,
+    /// The record bytes, or why they could not be read whole.
+    pub bytes: Result<&'a [u8], &'a str>,
+}
+
+/// A record as read: where it came from, and where its bytes went in the
+/// buffer given to [`Records::next_record`]. A batch of records shares one
+/// buffer, so reading a record costs no allocation of its own.
 #[derive(Debug)]
-pub struct RawRecord {
+pub struct ReadRecord {
     /// File name, or `-` for standard input (shared by a file's records).
     pub source: std::sync::Arc<str>,
     /// 1-based line number (0 for a `.txt` file record).
     pub line: usize,
     /// For `.txt` inputs, the id (file stem).
     pub txt_id: Option<String>,
-    /// The record bytes, or why they could not be read whole.
-    pub bytes: Result<Vec<u8>, String>,
+    /// The record's bytes in the buffer, or why they could not be read whole.
+    pub bytes: Result<std::ops::Range<usize>, String>,
+}
+
+impl ReadRecord {
+    /// Bytes read (0 for a record that could not be read).
+    pub fn len(&self) -> usize {
+        self.bytes.as_ref().map_or(0, |r| r.len())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The record, given the buffer it was read into.
+    pub fn view<'a>(&'a self, buf: &'a [u8]) -> RawRecord<'a> {
+        RawRecord {
+            txt_id: self.txt_id.as_deref(),
+            bytes: match &self.bytes {
+                Ok(r) => Ok(&buf[r.clone()]),
+                Err(m) => Err(m),
+            },
+        }
+    }
 }
 
 /// Where records come from.
@@ -95,8 +129,9 @@ impl Records {
         }
     }
 
-    /// The next record, or an I/O error that stops the run (an unreadable file).
-    pub fn next_record(&mut self) -> io::Result<Option<RawRecord>> {
+    /// The next record, its bytes appended to `buf`; or an I/O error that
+    /// stops the run (an unreadable file).
+    pub fn next_record(&mut self, buf: &mut Vec<u8>) -> io::Result<Option<ReadRecord>> {
         loop {
             match &mut self.current {
                 None => {
@@ -134,18 +169,20 @@ impl Records {
                     line,
                 }) => {
                     *line += 1;
-                    match read_line_bounded(reader, self.max_record_bytes)? {
+                    let start = buf.len();
+                    match read_line_bounded(reader, self.max_record_bytes, buf)? {
                         None => self.current = None,
                         // Blank lines are not records.
-                        Some(Ok(v)) if v.trim_ascii().is_empty() => continue,
-                        Some(bytes) => {
-                            let bytes = bytes.map(|mut v| {
-                                if v.last() == Some(&b'\r') {
-                                    v.pop(); // CRLF line ends
-                                }
-                                v
-                            });
-                            return Ok(Some(RawRecord {
+                        Some(Ok(())) if buf[start..].trim_ascii().is_empty() => {
+                            buf.truncate(start);
+                            continue;
+                        }
+                        Some(read) => {
+                            if buf.len() > start && buf.last() == Some(&b'\r') {
+                                buf.pop(); // CRLF line ends
+                            }
+                            let bytes = read.map(|()| start..buf.len());
+                            return Ok(Some(ReadRecord {
                                 source: source.clone(),
                                 line: *line,
                                 txt_id: None,
@@ -163,8 +200,8 @@ impl Records {
                         .file_stem()
                         .map(|s| s.to_string_lossy().into_owned())
                         .unwrap_or_default();
-                    let bytes = read_file_bounded(&path, self.max_record_bytes);
-                    return Ok(Some(RawRecord {
+                    let bytes = read_file_bounded(&path, self.max_record_bytes, buf);
+                    return Ok(Some(ReadRecord {
                         source: path.display().to_string().into(),
                         line: 0,
                         txt_id: Some(id),
@@ -176,27 +213,37 @@ impl Records {
     }
 }
 
-fn read_file_bounded(path: &Path, max: usize) -> Result<Vec<u8>, String> {
-    let f = File::open(path).map_err(|e| e.to_string())?;
-    let mut buf = Vec::new();
-    f.take(max as u64 + 1)
-        .read_to_end(&mut buf)
-        .map_err(|e| e.to_string())?;
-    if buf.len() > max {
+/// Append the file at `path` to `buf`: its range there, or why it could not
+/// be read whole (nothing is appended then).
+fn read_file_bounded(
+    path: &Path,
+    max: usize,
+    buf: &mut Vec<u8>,
+) -> Result<std::ops::Range<usize>, String> {
+    let start = buf.len();
+    let read = File::open(path).and_then(|f| f.take(max as u64 + 1).read_to_end(buf));
+    if let Err(e) = read {
+        buf.truncate(start);
+        return Err(e.to_string());
+    }
+    if buf.len() - start > max {
+        buf.truncate(start);
         return Err(format!(
             "record larger than the limit of {max} bytes (--max-article-bytes)"
         ));
     }
-    Ok(buf)
+    Ok(start..buf.len())
 }
 
-/// Read one line without its `\n`. A line over `max` bytes is skipped to its
-/// end and reported as an error; `None` at end of input.
+/// Append one line without its `\n` to `buf`. A line over `max` bytes is
+/// skipped to its end and reported as an error (nothing is appended then);
+/// `None` at end of input.
 fn read_line_bounded(
     r: &mut dyn BufRead,
     max: usize,
-) -> io::Result<Option<Result<Vec<u8>, String>>> {
-    let mut buf = Vec::new();
+    buf: &mut Vec<u8>,
+) -> io::Result<Option<Result<(), String>>> {
+    let start = buf.len();
     let mut too_long = false;
     let mut any = false;
     loop {
@@ -210,13 +257,10 @@ fn read_line_bounded(
             None => (chunk.len(), false),
         };
         if !too_long {
-            if buf.len() + take > max {
+            if buf.len() - start + take > max {
                 too_long = true;
-                buf = Vec::new();
+                buf.truncate(start);
             } else {
-                if done && buf.is_empty() {
-                    buf.reserve_exact(take); // the whole line, in one allocation
-                }
                 buf.extend_from_slice(&chunk[..take]);
             }
         }
@@ -233,7 +277,7 @@ fn read_line_bounded(
             "record larger than the limit of {max} bytes (--max-article-bytes)"
         ))
     } else {
-        Ok(buf)
+        Ok(())
     }))
 }
 
@@ -244,15 +288,45 @@ mod tests {
     #[test]
     fn bounded_lines() {
         let mut r = io::Cursor::new(b"short\r\nthis line is too long\nok".to_vec());
+        let mut buf = b"kept".to_vec();
         assert_eq!(
-            read_line_bounded(&mut r, 8).unwrap(),
-            Some(Ok(b"short\r".to_vec()))
+            read_line_bounded(&mut r, 8, &mut buf).unwrap(),
+            Some(Ok(()))
         );
-        assert!(read_line_bounded(&mut r, 8).unwrap().unwrap().is_err());
+        assert_eq!(buf, b"keptshort\r");
+        assert!(read_line_bounded(&mut r, 8, &mut buf)
+            .unwrap()
+            .unwrap()
+            .is_err());
+        assert_eq!(buf, b"keptshort\r", "nothing of a line that is too long");
         assert_eq!(
-            read_line_bounded(&mut r, 8).unwrap(),
-            Some(Ok(b"ok".to_vec()))
+            read_line_bounded(&mut r, 8, &mut buf).unwrap(),
+            Some(Ok(()))
         );
-        assert_eq!(read_line_bounded(&mut r, 8).unwrap(), None);
+        assert_eq!(buf, b"keptshort\rok");
+        assert_eq!(read_line_bounded(&mut r, 8, &mut buf).unwrap(), None);
+    }
+
+    #[test]
+    fn records_share_the_buffer() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("in.jsonl");
+        std::fs::write(&p, b"{\"a\":1}\r\n\n  \n{\"b\":2}\n{\"too long\": true}\n").unwrap();
+        let mut records = Records::new(vec![Input::Jsonl(p)], 8);
+        let mut buf = Vec::new();
+        let mut got = Vec::new();
+        while let Some(rec) = records.next_record(&mut buf).unwrap() {
+            let view = rec.view(&buf);
+            got.push((
+                rec.line,
+                view.bytes.map(<[u8]>::to_vec).map_err(str::to_string),
+            ));
+        }
+        assert_eq!(got[0], (1, Ok(b"{\"a\":1}".to_vec())));
+        assert_eq!(got[1], (4, Ok(b"{\"b\":2}".to_vec())));
+        assert_eq!(got[2].0, 5);
+        assert!(got[2].1.as_ref().unwrap_err().contains("limit of 8 bytes"));
+        assert_eq!(got.len(), 3);
+        assert_eq!(buf, b"{\"a\":1}{\"b\":2}");
     }
 }

@@ -13,7 +13,7 @@ use linfa::ParamGuard;
 use stance::classify::{Backend, TrainParams, ValidTrainParams};
 use stance::extract::Limits;
 use stance::featurize::FeaturizerParams;
-use stance::input::{Input, Records};
+use stance::input::{Input, RawRecord, Records};
 use stance::model::{Model, ModelFiles, TaskRecord};
 use stance::pipeline::Pipeline;
 use stance::run::{run, RunOptions, Summary};
@@ -376,7 +376,7 @@ fn score(a: ScoreArgs, classify: bool) -> Result<u8> {
         fail_fast: a.fail_fast,
         ..RunOptions::default()
     };
-    let f = |rec: &_, scratch: &mut _, buf: &mut _| {
+    let f = |rec: &RawRecord<'_>, scratch: &mut _, buf: &mut _| {
         if classify {
             pipeline.classify_record(rec, scratch, buf)
         } else {

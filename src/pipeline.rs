@@ -211,14 +211,14 @@ impl Pipeline {
     /// `score` for one raw input record: JSONL output lines, or an error.
     pub fn score_record(
         &self,
-        rec: &RawRecord,
+        rec: &RawRecord<'_>,
         scratch: &mut Scratch,
         out: &mut Vec<u8>,
     ) -> Result<usize, RecordError> {
         let bytes = decode(rec)?;
-        let article: Article = match &rec.txt_id {
+        let article: Article = match rec.txt_id {
             Some(id) => Article {
-                id: Some(id.clone()),
+                id: Some(id.to_string()),
                 text: Cow::Borrowed(bytes),
                 date: None,
                 title: None,
@@ -257,13 +257,13 @@ impl Pipeline {
     /// is it rebuilt (so the old values are replaced, not duplicated).
     pub fn classify_record(
         &self,
-        rec: &RawRecord,
+        rec: &RawRecord<'_>,
         scratch: &mut Scratch,
         out: &mut Vec<u8>,
     ) -> Result<usize, RecordError> {
         let decoded = decode(rec)?;
         let owned;
-        let line = match &rec.txt_id {
+        let line = match rec.txt_id {
             Some(id) => {
                 owned = serde_json::json!({"id": id, "text": decoded}).to_string();
                 owned.as_str()
@@ -610,14 +610,14 @@ fn round4(v: f32) -> f64 {
 }
 
 /// UTF-8 text of a record, without a byte-order mark.
-fn decode(rec: &RawRecord) -> Result<&str, RecordError> {
-    let bytes = rec.bytes.as_deref().map_err(|m| RecordError {
-        id: rec.txt_id.clone(),
-        message: m.clone(),
+fn decode<'a>(rec: &RawRecord<'a>) -> Result<&'a str, RecordError> {
+    let bytes = rec.bytes.map_err(|m| RecordError {
+        id: rec.txt_id.map(str::to_string),
+        message: m.to_string(),
     })?;
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     std::str::from_utf8(bytes).map_err(|e| RecordError {
-        id: rec.txt_id.clone(),
+        id: rec.txt_id.map(str::to_string),
         message: format!("invalid UTF-8 at byte {}", e.valid_up_to()),
     })
 }

@@ -13,7 +13,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::input::{RawRecord, Records};
+use crate::input::{RawRecord, ReadRecord, Records};
 use crate::pipeline::{RecordError, Scratch};
 
 #[derive(Debug, Clone, Copy)]
@@ -99,7 +99,7 @@ pub fn run<F>(
     mut progress: impl FnMut(u64),
 ) -> io::Result<Summary>
 where
-    F: Fn(&RawRecord, &mut Scratch, &mut Vec<u8>) -> Result<usize, RecordError> + Sync,
+    F: Fn(&RawRecord<'_>, &mut Scratch, &mut Vec<u8>) -> Result<usize, RecordError> + Sync,
 {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads)
@@ -112,13 +112,15 @@ where
     pool.in_place_scope(|scope| -> io::Result<()> {
         // Batches being processed, oldest first; each reports on its own channel.
         let mut in_flight = std::collections::VecDeque::new();
+        // The buffer of the last batch written, for the next one to reuse.
+        let mut spare = Vec::new();
         loop {
-            let batch = read_batch(records, &opts)?;
+            let batch = read_batch(records, &opts, std::mem::take(&mut spare))?;
             let end = batch.records.is_empty();
             if !end {
                 let (done_tx, done_rx) = std::sync::mpsc::sync_channel::<Processed>(1);
                 scope.spawn(move |_| {
-                    let chunks = process(&batch.records, f, threads);
+                    let chunks = process(&batch, f, threads);
                     // The receiver is gone only when the run stopped early.
                     let _ = done_tx.send(Processed { batch, chunks });
                 });
@@ -136,6 +138,10 @@ where
                     return Ok(());
                 }
                 progress(p.batch.bytes as u64);
+                // Not one that a huge record made huge.
+                if p.batch.data.capacity() <= 2 * opts.batch_bytes {
+                    spare = p.batch.data;
+                }
                 if interrupted.load(Ordering::Relaxed) {
                     summary.stopped = true;
                     return Ok(());
@@ -152,9 +158,10 @@ where
     Ok(summary)
 }
 
-/// Records read together, and their input bytes.
+/// Records read together into one buffer, and their input bytes.
 struct Batch {
-    records: Vec<RawRecord>,
+    data: Vec<u8>,
+    records: Vec<ReadRecord>,
     bytes: usize,
 }
 
@@ -164,15 +171,18 @@ struct Processed {
     chunks: Vec<Chunk>,
 }
 
-fn read_batch(records: &mut Records, opts: &RunOptions) -> io::Result<Batch> {
+/// Read the next batch into `data` (emptied first).
+fn read_batch(records: &mut Records, opts: &RunOptions, mut data: Vec<u8>) -> io::Result<Batch> {
+    data.clear();
     let mut batch = Batch {
+        data,
         records: Vec::new(),
         bytes: 0,
     };
     while batch.records.len() < opts.batch_records && batch.bytes < opts.batch_bytes {
-        match records.next_record()? {
+        match records.next_record(&mut batch.data)? {
             Some(r) => {
-                batch.bytes += r.bytes.as_ref().map_or(0, Vec::len);
+                batch.bytes += r.len();
                 batch.records.push(r);
             }
             None => break,
@@ -184,27 +194,25 @@ fn read_batch(records: &mut Records, opts: &RunOptions) -> io::Result<Batch> {
 /// Run `f` over `records` on the current pool. Records go to the workers in
 /// small chunks that share one output buffer, so a record costs no allocation
 /// of its own; the chunks come back in input order.
-fn process<F>(records: &[RawRecord], f: &F, threads: usize) -> Vec<Chunk>
+fn process<F>(batch: &Batch, f: &F, threads: usize) -> Vec<Chunk>
 where
-    F: Fn(&RawRecord, &mut Scratch, &mut Vec<u8>) -> Result<usize, RecordError> + Sync,
+    F: Fn(&RawRecord<'_>, &mut Scratch, &mut Vec<u8>) -> Result<usize, RecordError> + Sync,
 {
-    let chunk = (records.len() / (threads * 8)).clamp(1, 64);
-    records
+    let chunk = (batch.records.len() / (threads * 8)).clamp(1, 64);
+    batch
+        .records
         .par_chunks(chunk)
         .map(|recs| {
             // Room for the usual output (score: 1.35 bytes per input byte;
             // classify: the record and ~190 bytes), so that the buffer is
             // not moved to fresh pages as it grows.
-            let input: usize = recs
-                .iter()
-                .map(|r| r.bytes.as_ref().map_or(0, Vec::len))
-                .sum();
+            let input: usize = recs.iter().map(ReadRecord::len).sum();
             let mut buf = Vec::with_capacity(input * 3 / 2 + recs.len() * 256);
             let results = with_scratch(|scratch| {
                 recs.iter()
                     .map(|rec| {
                         let start = buf.len();
-                        let r = f(rec, scratch, &mut buf);
+                        let r = f(&rec.view(&batch.data), scratch, &mut buf);
                         if r.is_err() {
                             buf.truncate(start);
                         }
@@ -241,34 +249,36 @@ fn write_batch(
     errors: &mut dyn Write,
     fail_fast: bool,
 ) -> io::Result<bool> {
-    let outcomes = p
-        .chunks
-        .iter()
-        .flat_map(|(rs, buf)| rs.iter().map(move |(r, span)| (r, &buf[span.clone()])));
-    for (rec, (result, bytes)) in p.batch.records.iter().zip(outcomes) {
-        summary.records += 1;
-        summary.bytes += rec.bytes.as_ref().map_or(0, |b| b.len() as u64);
-        match result {
-            Ok(n) => {
-                summary.ok += 1;
-                summary.outputs += *n as u64;
-                out.write_all(bytes)?;
-            }
-            Err(e) => {
-                summary.failed += 1;
-                let line = ErrorOut {
-                    source: &rec.source,
-                    line: rec.line,
-                    id: e.id.as_deref(),
-                    error: &e.message,
-                };
-                serde_json::to_writer(&mut *errors, &line)?;
-                errors.write_all(b"\n")?;
-                if fail_fast {
-                    return Ok(false);
+    let mut recs = p.batch.records.iter();
+    for (results, buf) in &p.chunks {
+        // A failed record left nothing in `buf`: the outputs of a chunk are
+        // its buffer, written at once.
+        for ((result, span), rec) in results.iter().zip(&mut recs) {
+            summary.records += 1;
+            summary.bytes += rec.len() as u64;
+            match result {
+                Ok(n) => {
+                    summary.ok += 1;
+                    summary.outputs += *n as u64;
+                }
+                Err(e) => {
+                    summary.failed += 1;
+                    let line = ErrorOut {
+                        source: &rec.source,
+                        line: rec.line,
+                        id: e.id.as_deref(),
+                        error: &e.message,
+                    };
+                    serde_json::to_writer(&mut *errors, &line)?;
+                    errors.write_all(b"\n")?;
+                    if fail_fast {
+                        out.write_all(&buf[..span.start])?;
+                        return Ok(false);
+                    }
                 }
             }
         }
+        out.write_all(buf)?;
     }
     Ok(true)
 }

@@ -95,7 +95,7 @@ fn corpus() -> impl Strategy<Value = Vec<u8>> {
 
 /// `score` over a corpus file with the given threads and batch size: (output, errors).
 fn score_run(path: &std::path::Path, threads: usize, batch_records: usize) -> (Vec<u8>, Vec<u8>) {
-    use stance::input::{Input, Records};
+    use stance::input::{Input, RawRecord, Records};
     use stance::run::{run, RunOptions};
     let p = common::pipeline();
     let mut records = Records::new(vec![Input::Jsonl(path.to_path_buf())], 1 << 20);
@@ -106,7 +106,7 @@ fn score_run(path: &std::path::Path, threads: usize, batch_records: usize) -> (V
         ..RunOptions::default()
     };
     let stop = std::sync::atomic::AtomicBool::new(false);
-    let f = |rec: &_, scratch: &mut _, buf: &mut _| p.score_record(rec, scratch, buf);
+    let f = |rec: &RawRecord<'_>, scratch: &mut _, buf: &mut _| p.score_record(rec, scratch, buf);
     let summary = run(&mut records, f, &mut out, &mut errors, opts, &stop, |_| {}).unwrap();
     assert_eq!(summary.records, summary.ok + summary.failed);
     (out, errors)
