@@ -112,8 +112,9 @@ where
     pool.in_place_scope(|scope| -> io::Result<()> {
         // Batches being processed, oldest first; each reports on its own channel.
         let mut in_flight = std::collections::VecDeque::new();
-        // The buffer of the last batch written, for the next one to reuse.
-        let mut spare = Vec::new();
+        // The buffers of the last batch written, for the next one to reuse
+        // (fresh ones cost page faults on the thread that keeps the workers fed).
+        let mut spare = Batch::default();
         loop {
             let batch = read_batch(records, &opts, std::mem::take(&mut spare))?;
             let end = batch.records.is_empty();
@@ -140,7 +141,7 @@ where
                 progress(p.batch.bytes as u64);
                 // Not one that a huge record made huge.
                 if p.batch.data.capacity() <= 2 * opts.batch_bytes {
-                    spare = p.batch.data;
+                    spare = p.batch;
                 }
                 if interrupted.load(Ordering::Relaxed) {
                     summary.stopped = true;
@@ -159,6 +160,7 @@ where
 }
 
 /// Records read together into one buffer, and their input bytes.
+#[derive(Default)]
 struct Batch {
     data: Vec<u8>,
     records: Vec<ReadRecord>,
@@ -171,14 +173,11 @@ struct Processed {
     chunks: Vec<Chunk>,
 }
 
-/// Read the next batch into `data` (emptied first).
-fn read_batch(records: &mut Records, opts: &RunOptions, mut data: Vec<u8>) -> io::Result<Batch> {
-    data.clear();
-    let mut batch = Batch {
-        data,
-        records: Vec::new(),
-        bytes: 0,
-    };
+/// Read the next batch into the buffers of `batch` (emptied first).
+fn read_batch(records: &mut Records, opts: &RunOptions, mut batch: Batch) -> io::Result<Batch> {
+    batch.data.clear();
+    batch.records.clear();
+    batch.bytes = 0;
     while batch.records.len() < opts.batch_records && batch.bytes < opts.batch_bytes {
         match records.next_record(&mut batch.data)? {
             Some(r) => {
