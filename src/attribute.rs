@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use rustc_hash::FxHashSet as HashSet;
+use crate::table::Table;
 use std::ops::Range;
 use std::path::Path;
 
@@ -18,20 +18,86 @@ use crate::segment::Segmented;
 use crate::words::{is_function_word, with_lower, words_and_starts, Word};
 
 /// The vocabulary used to read names; see `models/default/names.tsv`.
+/// Words match in any case.
 #[derive(Debug, Clone, Default)]
 pub struct NameVocab {
-    /// Words that introduce a person's name ("president", "mr.", "leader"), lower case.
-    titles: HashSet<String>,
-    /// Nouns that stand for a person in "the president said", lower case.
-    roles: HashSet<String>,
-    /// Heads of organisation names ("ministry", "party"), lower case.
-    org_heads: HashSet<String>,
-    /// Heads of place names ("street", "palace"): such runs are not actors.
-    places: HashSet<String>,
-    /// Nationality adjectives ("French"): part of a title phrase, never a name.
-    demonyms: HashSet<String>,
-    /// Capitalised words that are never names (days, months, sentence adverbs).
-    skip: HashSet<String>,
+    classes: WordClasses,
+}
+
+/// Words that introduce a person's name ("president", "mr.", "leader").
+const TITLE: u8 = 1;
+/// Nouns that stand for a person in "the president said".
+const ROLE: u8 = 2;
+/// Heads of organisation names ("ministry", "party").
+const ORG_HEAD: u8 = 4;
+/// Heads of place names ("street", "palace"): such runs are not actors.
+const PLACE: u8 = 8;
+/// Nationality adjectives ("French"): part of a title phrase, never a name.
+const DEMONYM: u8 = 16;
+/// Capitalised words that are never names (days, months, sentence adverbs).
+const SKIP: u8 = 32;
+
+/// The classes of each vocabulary word, by its lower-case form. Reading names
+/// asks about most capitalised words and their neighbours, often several
+/// times: short ASCII words (nearly all) are one packed-key lookup, without
+/// building a string.
+#[derive(Debug, Clone, Default)]
+struct WordClasses {
+    short: Table<[u64; 2], u8>,
+    long: HashMap<String, u8>,
+}
+
+impl WordClasses {
+    fn insert(&mut self, lower: String, class: u8) {
+        match short_key(&lower) {
+            Some(k) => *self.short.get_or_insert(k, 0) |= class,
+            None => *self.long.entry(lower).or_default() |= class,
+        }
+    }
+
+    /// The classes of `w` in any case (0: not in the vocabulary).
+    fn of(&self, w: &str) -> u8 {
+        match short_key(w) {
+            Some(k) => self.short.get(k).unwrap_or(0),
+            // The lower case of a non-ASCII word can be ASCII (the Kelvin sign).
+            None => {
+                let lower = w.to_lowercase();
+                match short_key(&lower) {
+                    Some(k) => self.short.get(k).unwrap_or(0),
+                    None => self.long.get(&lower).copied().unwrap_or(0),
+                }
+            }
+        }
+    }
+}
+
+/// An ASCII word of 1 to 15 bytes, lower-cased, little-endian, with its
+/// length in the last byte.
+fn short_key(w: &str) -> Option<[u64; 2]> {
+    let b = w.as_bytes();
+    if b.is_empty() || b.len() > 15 {
+        return None;
+    }
+    let mut k = [0u64; 2];
+    for (i, &c) in b.iter().enumerate() {
+        k[i / 8] |= u64::from(c) << (8 * (i % 8));
+    }
+    if (k[0] | k[1]) & (ONES * 0x80) != 0 {
+        return None; // not ASCII
+    }
+    k[1] |= (b.len() as u64) << 56;
+    Some(k.map(ascii_lower))
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+
+/// `x` with each ASCII upper-case letter byte lower-cased (eight at a time;
+/// every byte of `x` must be ASCII).
+fn ascii_lower(x: u64) -> u64 {
+    // The top bit of each byte: set from 'A' on, and from the byte after 'Z' on.
+    let from_a = x + ONES * (0x80 - u64::from(b'A'));
+    let after_z = x + ONES * (0x80 - u64::from(b'Z') - 1);
+    x | ((from_a & !after_z & (ONES * 0x80)) >> 2)
 }
 
 impl NameVocab {
@@ -45,13 +111,13 @@ impl NameVocab {
             let (word, kind) = line
                 .split_once('\t')
                 .ok_or_else(|| Error::data(path, n + 1, "expected word<TAB>type"))?;
-            let set = match kind.trim() {
-                "title" => &mut v.titles,
-                "role" => &mut v.roles,
-                "org" => &mut v.org_heads,
-                "place" => &mut v.places,
-                "demonym" => &mut v.demonyms,
-                "skip" => &mut v.skip,
+            let class = match kind.trim() {
+                "title" => TITLE,
+                "role" => ROLE,
+                "org" => ORG_HEAD,
+                "place" => PLACE,
+                "demonym" => DEMONYM,
+                "skip" => SKIP,
                 other => {
                     return Err(Error::data(
                         path,
@@ -60,19 +126,22 @@ impl NameVocab {
                     ))
                 }
             };
-            set.insert(word.trim().to_lowercase());
+            v.classes.insert(word.trim().to_lowercase(), class);
         }
         Ok(v)
     }
 
+    fn is(&self, w: &str, class: u8) -> bool {
+        self.classes.of(w) & class != 0
+    }
     fn is_title(&self, w: &str) -> bool {
-        with_lower(w, |l| self.titles.contains(l))
+        self.is(w, TITLE)
     }
     fn is_role(&self, w: &str) -> bool {
-        with_lower(w, |l| self.roles.contains(l))
+        self.is(w, ROLE)
     }
     fn is_demonym(&self, w: &str) -> bool {
-        with_lower(w, |l| self.demonyms.contains(l))
+        self.is(w, DEMONYM)
     }
 }
 
@@ -566,10 +635,10 @@ impl<'a> Actors<'a> {
         if j == from {
             return None;
         }
-        let head = ws[j - 1].text(self.text).to_lowercase();
-        let kind = if self.vocab.org_heads.contains(&head) {
+        let head = self.vocab.classes.of(ws[j - 1].text(self.text));
+        let kind = if head & ORG_HEAD != 0 {
             ActorKind::Organisation
-        } else if self.vocab.roles.contains(&head) {
+        } else if head & ROLE != 0 {
             ActorKind::Person
         } else {
             ActorKind::Group
@@ -670,10 +739,7 @@ fn analyse_run(
     seg: &Segmented,
 ) -> Option<Mention> {
     let mut s = i;
-    while s <= j
-        && (is_function_word(ws[s].text(text))
-            || with_lower(ws[s].text(text), |l| vocab.skip.contains(l)))
-    {
+    while s <= j && (is_function_word(ws[s].text(text)) || vocab.is(ws[s].text(text), SKIP)) {
         s += 1;
     }
     // Title words and demonyms inside the run ("French President Emmanuel Macron").
@@ -692,11 +758,9 @@ fn analyse_run(
         return None;
     }
     let name_words = &ws[first_name..=j];
-    let lower: Vec<String> = name_words
-        .iter()
-        .map(|w| w.text(text).to_lowercase())
-        .collect();
-    if lower.iter().all(|l| vocab.skip.contains(l)) || vocab.places.contains(lower.last()?) {
+    if name_words.iter().all(|w| vocab.is(w.text(text), SKIP))
+        || vocab.is(name_words.last()?.text(text), PLACE)
+    {
         return None;
     }
     let (outer_start, outer_role) = title_before(text, ws, s, vocab);
@@ -708,7 +772,7 @@ fn analyse_run(
             text[ws[first_title].range.start..ws[k].range.end].to_lowercase()
         })
         .or(outer_role);
-    let kind = if lower.iter().any(|l| vocab.org_heads.contains(l)) {
+    let kind = if name_words.iter().any(|w| vocab.is(w.text(text), ORG_HEAD)) {
         ActorKind::Organisation
     } else if role.is_some() || name_words.len() >= 2 {
         ActorKind::Person
@@ -736,6 +800,48 @@ fn analyse_run(
 mod tests {
     use super::*;
     use crate::segment::segment;
+
+    #[test]
+    fn ascii_lower_is_to_ascii_lowercase() {
+        for c in 0u8..128 {
+            let x = u64::from_le_bytes([c, b'a', c, b'Z', 0, c, b'@', b'[']);
+            let mut want = x.to_le_bytes();
+            want.make_ascii_lowercase();
+            assert_eq!(ascii_lower(x), u64::from_le_bytes(want), "byte {c}");
+        }
+    }
+
+    #[test]
+    fn word_classes_match_the_lower_case_in_any_case() {
+        let mut c = WordClasses::default();
+        for (w, class) in [
+            ("president", TITLE),
+            ("mr.", TITLE),
+            ("president", ROLE),
+            ("vice-presidential-candidate", ROLE),
+            ("élysée", PLACE),
+            ("kelvin", SKIP),
+        ] {
+            c.insert(w.to_string(), class);
+        }
+        assert_eq!(c.of("President"), TITLE | ROLE);
+        assert_eq!(c.of("PRESIDENT"), TITLE | ROLE);
+        assert_eq!(c.of("Mr."), TITLE);
+        assert_eq!(c.of("Mr"), 0);
+        assert_eq!(
+            c.of("Vice-Presidential-Candidate"),
+            ROLE,
+            "longer than a packed key"
+        );
+        assert_eq!(c.of("Élysée"), PLACE);
+        assert_eq!(
+            c.of("\u{212A}elvin"),
+            SKIP,
+            "Kelvin sign lower-cases to ASCII k"
+        );
+        assert_eq!(c.of("presiden"), 0);
+        assert_eq!(c.of(""), 0);
+    }
 
     const VOCAB: &str = "president\ttitle\nprime\ttitle\nminister\ttitle\nchancellor\ttitle\nleader\ttitle\nmr.\ttitle\n\
 president\trole\nminister\trole\nchancellor\trole\nspokesman\trole\nministry\torg\nfrench\tdemonym\ngerman\tdemonym\n\
