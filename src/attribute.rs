@@ -8,14 +8,13 @@
 
 use std::collections::HashMap;
 
-use crate::table::Table;
 use std::ops::Range;
 use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::gazetteer::{ActorKind, Gazetteer};
 use crate::segment::Segmented;
-use crate::words::{is_function_word, with_lower, words_and_starts, Word};
+use crate::words::{is_function_word, with_lower, words_and_starts, Word, WordClasses};
 
 /// The vocabulary used to read names; see `models/default/names.tsv`.
 /// Words match in any case.
@@ -36,69 +35,6 @@ const PLACE: u8 = 8;
 const DEMONYM: u8 = 16;
 /// Capitalised words that are never names (days, months, sentence adverbs).
 const SKIP: u8 = 32;
-
-/// The classes of each vocabulary word, by its lower-case form. Reading names
-/// asks about most capitalised words and their neighbours, often several
-/// times: short ASCII words (nearly all) are one packed-key lookup, without
-/// building a string.
-#[derive(Debug, Clone, Default)]
-struct WordClasses {
-    short: Table<[u64; 2], u8>,
-    long: HashMap<String, u8>,
-}
-
-impl WordClasses {
-    fn insert(&mut self, lower: String, class: u8) {
-        match short_key(&lower) {
-            Some(k) => *self.short.get_or_insert(k, 0) |= class,
-            None => *self.long.entry(lower).or_default() |= class,
-        }
-    }
-
-    /// The classes of `w` in any case (0: not in the vocabulary).
-    fn of(&self, w: &str) -> u8 {
-        match short_key(w) {
-            Some(k) => self.short.get(k).unwrap_or(0),
-            // The lower case of a non-ASCII word can be ASCII (the Kelvin sign).
-            None => {
-                let lower = w.to_lowercase();
-                match short_key(&lower) {
-                    Some(k) => self.short.get(k).unwrap_or(0),
-                    None => self.long.get(&lower).copied().unwrap_or(0),
-                }
-            }
-        }
-    }
-}
-
-/// An ASCII word of 1 to 15 bytes, lower-cased, little-endian, with its
-/// length in the last byte.
-fn short_key(w: &str) -> Option<[u64; 2]> {
-    let b = w.as_bytes();
-    if b.is_empty() || b.len() > 15 {
-        return None;
-    }
-    let mut k = [0u64; 2];
-    for (i, &c) in b.iter().enumerate() {
-        k[i / 8] |= u64::from(c) << (8 * (i % 8));
-    }
-    if (k[0] | k[1]) & (ONES * 0x80) != 0 {
-        return None; // not ASCII
-    }
-    k[1] |= (b.len() as u64) << 56;
-    Some(k.map(ascii_lower))
-}
-
-const ONES: u64 = 0x0101_0101_0101_0101;
-
-/// `x` with each ASCII upper-case letter byte lower-cased (eight at a time;
-/// every byte of `x` must be ASCII).
-fn ascii_lower(x: u64) -> u64 {
-    // The top bit of each byte: set from 'A' on, and from the byte after 'Z' on.
-    let from_a = x + ONES * (0x80 - u64::from(b'A'));
-    let after_z = x + ONES * (0x80 - u64::from(b'Z') - 1);
-    x | ((from_a & !after_z & (ONES * 0x80)) >> 2)
-}
 
 impl NameVocab {
     pub fn parse(path: &Path, content: &str) -> Result<Self> {
@@ -800,48 +736,6 @@ fn analyse_run(
 mod tests {
     use super::*;
     use crate::segment::segment;
-
-    #[test]
-    fn ascii_lower_is_to_ascii_lowercase() {
-        for c in 0u8..128 {
-            let x = u64::from_le_bytes([c, b'a', c, b'Z', 0, c, b'@', b'[']);
-            let mut want = x.to_le_bytes();
-            want.make_ascii_lowercase();
-            assert_eq!(ascii_lower(x), u64::from_le_bytes(want), "byte {c}");
-        }
-    }
-
-    #[test]
-    fn word_classes_match_the_lower_case_in_any_case() {
-        let mut c = WordClasses::default();
-        for (w, class) in [
-            ("president", TITLE),
-            ("mr.", TITLE),
-            ("president", ROLE),
-            ("vice-presidential-candidate", ROLE),
-            ("élysée", PLACE),
-            ("kelvin", SKIP),
-        ] {
-            c.insert(w.to_string(), class);
-        }
-        assert_eq!(c.of("President"), TITLE | ROLE);
-        assert_eq!(c.of("PRESIDENT"), TITLE | ROLE);
-        assert_eq!(c.of("Mr."), TITLE);
-        assert_eq!(c.of("Mr"), 0);
-        assert_eq!(
-            c.of("Vice-Presidential-Candidate"),
-            ROLE,
-            "longer than a packed key"
-        );
-        assert_eq!(c.of("Élysée"), PLACE);
-        assert_eq!(
-            c.of("\u{212A}elvin"),
-            SKIP,
-            "Kelvin sign lower-cases to ASCII k"
-        );
-        assert_eq!(c.of("presiden"), 0);
-        assert_eq!(c.of(""), 0);
-    }
 
     const VOCAB: &str = "president\ttitle\nprime\ttitle\nminister\ttitle\nchancellor\ttitle\nleader\ttitle\nmr.\ttitle\n\
 president\trole\nminister\trole\nchancellor\trole\nspokesman\trole\nministry\torg\nfrench\tdemonym\ngerman\tdemonym\n\

@@ -4,7 +4,11 @@
 //! needs word boundaries, capitalisation and possessives to find cue verbs and
 //! names, and it must be cheap enough to run over every sentence.
 
+use std::collections::HashMap;
 use std::ops::Range;
+use std::sync::LazyLock;
+
+use crate::table::Table;
 
 /// One word with its byte range in the text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -202,131 +206,245 @@ pub fn with_lower<R>(w: &str, f: impl FnOnce(&str) -> R) -> R {
     }
 }
 
+/// Word lists with a class (bit flags) per word, matched in any case. Reading
+/// names asks about most capitalised words and their neighbours, often several
+/// times: short ASCII words (nearly all) are one packed-key lookup, without
+/// building a string.
+#[derive(Debug, Clone, Default)]
+pub struct WordClasses {
+    short: Table<[u64; 2], u8>,
+    long: HashMap<String, u8>,
+}
+
+impl WordClasses {
+    /// Add `class` to the lower-case word `lower`.
+    pub fn insert(&mut self, lower: String, class: u8) {
+        match short_key(&lower) {
+            Some(k) => *self.short.get_or_insert(k, 0) |= class,
+            None => *self.long.entry(lower).or_default() |= class,
+        }
+    }
+
+    /// The classes of `w` in any case (0: not in the vocabulary).
+    pub fn of(&self, w: &str) -> u8 {
+        match short_key(w) {
+            Some(k) => self.short.get(k).unwrap_or(0),
+            // The lower case of a non-ASCII word can be ASCII (the Kelvin sign).
+            None => {
+                let lower = w.to_lowercase();
+                match short_key(&lower) {
+                    Some(k) => self.short.get(k).unwrap_or(0),
+                    None => self.long.get(&lower).copied().unwrap_or(0),
+                }
+            }
+        }
+    }
+}
+
+/// An ASCII word of 1 to 15 bytes, lower-cased, little-endian, with its
+/// length in the last byte.
+fn short_key(w: &str) -> Option<[u64; 2]> {
+    let b = w.as_bytes();
+    if b.is_empty() || b.len() > 15 {
+        return None;
+    }
+    let mut k = [0u64; 2];
+    for (i, &c) in b.iter().enumerate() {
+        k[i / 8] |= u64::from(c) << (8 * (i % 8));
+    }
+    if (k[0] | k[1]) & (ONES * 0x80) != 0 {
+        return None; // not ASCII
+    }
+    k[1] |= (b.len() as u64) << 56;
+    Some(k.map(ascii_lower))
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+
+/// `x` with each ASCII upper-case letter byte lower-cased (eight at a time;
+/// every byte of `x` must be ASCII).
+fn ascii_lower(x: u64) -> u64 {
+    // The top bit of each byte: set from 'A' on, and from the byte after 'Z' on.
+    let from_a = x + ONES * (0x80 - u64::from(b'A'));
+    let after_z = x + ONES * (0x80 - u64::from(b'Z') - 1);
+    x | ((from_a & !after_z & (ONES * 0x80)) >> 2)
+}
+
 /// Lower-case function words that are capitalised only because they start a sentence.
 pub fn is_function_word(w: &str) -> bool {
-    with_lower(w, |l| {
-        matches!(
-            l,
-            "a" | "an"
-                | "the"
-                | "and"
-                | "but"
-                | "or"
-                | "so"
-                | "yet"
-                | "for"
-                | "nor"
-                | "in"
-                | "on"
-                | "at"
-                | "to"
-                | "of"
-                | "by"
-                | "with"
-                | "from"
-                | "after"
-                | "before"
-                | "during"
-                | "since"
-                | "while"
-                | "when"
-                | "if"
-                | "as"
-                | "although"
-                | "though"
-                | "because"
-                | "however"
-                | "meanwhile"
-                | "earlier"
-                | "later"
-                | "still"
-                | "also"
-                | "then"
-                | "now"
-                | "this"
-                | "that"
-                | "these"
-                | "those"
-                | "there"
-                | "here"
-                | "it"
-                | "its"
-                | "he"
-                | "she"
-                | "they"
-                | "we"
-                | "i"
-                | "you"
-                | "his"
-                | "her"
-                | "their"
-                | "our"
-                | "my"
-                | "your"
-                | "one"
-                | "some"
-                | "many"
-                | "most"
-                | "all"
-                | "both"
-                | "each"
-                | "every"
-                | "no"
-                | "not"
-                | "last"
-                | "next"
-                | "under"
-                | "over"
-                | "until"
-                | "despite"
-                | "instead"
-                | "indeed"
-                | "asked"
-                | "speaking"
-                | "according"
-                | "yes"
-                | "well"
-                | "what"
-                | "who"
-                | "why"
-                | "how"
-                | "where"
-                | "which"
-                | "will"
-                | "would"
-                | "can"
-                | "could"
-                | "should"
-                | "may"
-                | "might"
-                | "must"
-                | "do"
-                | "does"
-                | "did"
-                | "is"
-                | "are"
-                | "was"
-                | "were"
-                | "be"
-                | "been"
-                | "has"
-                | "have"
-                | "had"
-                | "said"
-                | "says"
-                | "even"
-                | "just"
-                | "only"
-                | "other"
-                | "another"
-                | "more"
-        )
-    })
+    static SET: LazyLock<WordClasses> = LazyLock::new(|| {
+        let mut set = WordClasses::default();
+        for w in FUNCTION_WORDS {
+            set.insert(w.to_string(), 1);
+        }
+        set
+    });
+    SET.of(w) != 0
 }
+
+const FUNCTION_WORDS: [&str; 114] = [
+    "a",
+    "an",
+    "the",
+    "and",
+    "but",
+    "or",
+    "so",
+    "yet",
+    "for",
+    "nor",
+    "in",
+    "on",
+    "at",
+    "to",
+    "of",
+    "by",
+    "with",
+    "from",
+    "after",
+    "before",
+    "during",
+    "since",
+    "while",
+    "when",
+    "if",
+    "as",
+    "although",
+    "though",
+    "because",
+    "however",
+    "meanwhile",
+    "earlier",
+    "later",
+    "still",
+    "also",
+    "then",
+    "now",
+    "this",
+    "that",
+    "these",
+    "those",
+    "there",
+    "here",
+    "it",
+    "its",
+    "he",
+    "she",
+    "they",
+    "we",
+    "i",
+    "you",
+    "his",
+    "her",
+    "their",
+    "our",
+    "my",
+    "your",
+    "one",
+    "some",
+    "many",
+    "most",
+    "all",
+    "both",
+    "each",
+    "every",
+    "no",
+    "not",
+    "last",
+    "next",
+    "under",
+    "over",
+    "until",
+    "despite",
+    "instead",
+    "indeed",
+    "asked",
+    "speaking",
+    "according",
+    "yes",
+    "well",
+    "what",
+    "who",
+    "why",
+    "how",
+    "where",
+    "which",
+    "will",
+    "would",
+    "can",
+    "could",
+    "should",
+    "may",
+    "might",
+    "must",
+    "do",
+    "does",
+    "did",
+    "is",
+    "are",
+    "was",
+    "were",
+    "be",
+    "been",
+    "has",
+    "have",
+    "had",
+    "said",
+    "says",
+    "even",
+    "just",
+    "only",
+    "other",
+    "another",
+    "more",
+];
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ascii_lower_is_to_ascii_lowercase() {
+        for c in 0u8..128 {
+            let x = u64::from_le_bytes([c, b'a', c, b'Z', 0, c, b'@', b'[']);
+            let mut want = x.to_le_bytes();
+            want.make_ascii_lowercase();
+            assert_eq!(ascii_lower(x), u64::from_le_bytes(want), "byte {c}");
+        }
+    }
+
+    #[test]
+    fn word_classes_match_the_lower_case_in_any_case() {
+        let mut c = WordClasses::default();
+        for (w, class) in [
+            ("president", 1),
+            ("mr.", 1),
+            ("president", 2),
+            ("vice-presidential-candidate", 2),
+            ("élysée", 8),
+            ("kelvin", 32),
+        ] {
+            c.insert(w.to_string(), class);
+        }
+        assert_eq!(c.of("President"), 3);
+        assert_eq!(c.of("PRESIDENT"), 3);
+        assert_eq!(c.of("Mr."), 1);
+        assert_eq!(c.of("Mr"), 0);
+        assert_eq!(
+            c.of("Vice-Presidential-Candidate"),
+            2,
+            "longer than a packed key"
+        );
+        assert_eq!(c.of("Élysée"), 8);
+        assert_eq!(
+            c.of("\u{212A}elvin"),
+            32,
+            "Kelvin sign lower-cases to ASCII k"
+        );
+        assert_eq!(c.of("presiden"), 0);
+        assert_eq!(c.of(""), 0);
+    }
+
     use proptest::prelude::*;
 
     /// The plain, char-by-char definition of [`words`]. A word is a run of letters and digits, joined across
