@@ -432,7 +432,7 @@ fn progress_bar(total: Option<u64>, quiet: bool) -> indicatif::ProgressBar {
 
 fn print_summary(s: &Summary, what: &str) {
     eprintln!(
-        "stance: {} records read = {} scored + {} failed{}; {} {}; {:.1} MB in {:.2} s ({:.1} MB/s)",
+        "stance: {} records read = {} scored + {} failed{}; {} {}; {:.1} MB in {:.3} s ({:.1} MB/s)",
         s.records,
         s.ok,
         s.failed,
