@@ -6,7 +6,7 @@
 //! resolve to the full name seen for them, pronouns to the last compatible
 //! actor, and role nouns ("the president") to the last person with that role.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use std::ops::Range;
 use std::path::Path;
@@ -307,7 +307,7 @@ impl<'a> Actors<'a> {
 
     /// Give one-word person names the full name seen nearest before (else after) them.
     fn resolve_surnames(&mut self, gaz: &Gazetteer) {
-        let mut full: HashMap<String, Vec<(usize, String)>> = HashMap::new();
+        let mut full: HashMap<String, Vec<(usize, String)>> = HashMap::default();
         for m in &self.mentions {
             if m.kind == ActorKind::Person && m.name.contains(' ') {
                 let last = m.name.rsplit(' ').next().unwrap_or(&m.name).to_string();
