@@ -18,6 +18,52 @@ pub fn prefetch<T>(x: &T) {
     let _ = x;
 }
 
+/// Longest string packed into a `[u64; 2]` key by [`pack`].
+pub const SHORT_KEY: usize = 15;
+
+/// The key of `b[at..at + len]`: its bytes with `set` ORed into each (0x20
+/// lowercases ASCII letters and keeps digits), little-endian, and the length
+/// in the top byte; `None` when longer than [`SHORT_KEY`] bytes. Loads 16
+/// bytes at once when `b` has them (the tokenizer's word buffer always does).
+#[inline(always)]
+pub fn pack(b: &[u8], at: usize, len: usize, set: u8) -> Option<[u64; 2]> {
+    if len > SHORT_KEY {
+        return None;
+    }
+    let v = match b.get(at..at + 16) {
+        Some(w) => u128::from_le_bytes(w.try_into().expect("16 bytes")),
+        None => {
+            let [lo, hi] = pack_le(&b[at..at + len]);
+            u128::from(lo) | u128::from(hi) << 64
+        }
+    };
+    let v =
+        (v | u128::from_le_bytes([set; 16])) & ((1u128 << (8 * len)) - 1) | (len as u128) << 120;
+    Some([v as u64, (v >> 64) as u64])
+}
+
+/// `b` (at most 16 bytes) as two little-endian words, zero-padded: a few
+/// overlapping loads rather than a loop over the bytes.
+#[inline]
+fn pack_le(b: &[u8]) -> [u64; 2] {
+    let n = b.len();
+    let u64_at = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"));
+    let u32_at = |i: usize| u64::from(u32::from_le_bytes(b[i..i + 4].try_into().expect("4 bytes")));
+    match n {
+        // Overlapping loads put the same bytes in the same places.
+        8.. => [
+            u64_at(0),
+            if n > 8 {
+                u64_at(n - 8) >> (8 * (16 - n))
+            } else {
+                0
+            },
+        ],
+        4..=7 => [u32_at(0) | u32_at(n - 4) << (8 * (n - 4)), 0],
+        _ => [b.iter().rev().fold(0, |k, &c| k << 8 | u64::from(c)), 0],
+    }
+}
+
 /// A key of a [`Table`].
 pub trait Key: Copy + Eq {
     /// Marks free slots; never stored (`insert` rejects it, `get` misses it).
@@ -148,6 +194,20 @@ impl<K: Key, V: Copy + Default> FromIterator<(K, V)> for Table<K, V> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn pack_le_is_the_bytes_in_order(b in proptest::collection::vec(any::<u8>(), 0..=16)) {
+            let mut want = [0u8; 16];
+            want[..b.len()].copy_from_slice(&b);
+            let k = pack_le(&b);
+            let mut got = [0u8; 16];
+            got[..8].copy_from_slice(&k[0].to_le_bytes());
+            got[8..].copy_from_slice(&k[1].to_le_bytes());
+            prop_assert_eq!(got, want);
+        }
+    }
+
     use rustc_hash::FxHashMap;
 
     #[test]

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::LazyLock;
 
-use crate::table::Table;
+use crate::table::{pack, Table};
 
 /// One word with its byte range in the text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -241,41 +241,19 @@ impl WordClasses {
     }
 }
 
-/// An ASCII word of 1 to 15 bytes, lower-cased, little-endian, with its
-/// length in the last byte.
+/// The [`pack`]ed key of an ASCII word of 1 to [`crate::table::SHORT_KEY`]
+/// bytes, lower-cased.
 fn short_key(w: &str) -> Option<[u64; 2]> {
     let b = w.as_bytes();
-    if b.is_empty() || b.len() > 15 {
+    if b.is_empty() {
         return None;
     }
-    let mut k = pack_le(b);
+    let k = pack(b, 0, b.len(), 0)?;
+    // The length byte (at most 15) has no top bit either.
     if (k[0] | k[1]) & (ONES * 0x80) != 0 {
         return None; // not ASCII
     }
-    k[1] |= (b.len() as u64) << 56;
     Some(k.map(ascii_lower))
-}
-
-/// `b` (at most 16 bytes) as two little-endian words, zero-padded: a few
-/// overlapping loads rather than a loop over the bytes.
-#[inline]
-fn pack_le(b: &[u8]) -> [u64; 2] {
-    let n = b.len();
-    let u64_at = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"));
-    let u32_at = |i: usize| u64::from(u32::from_le_bytes(b[i..i + 4].try_into().expect("4 bytes")));
-    match n {
-        // Overlapping loads put the same bytes in the same places.
-        8.. => [
-            u64_at(0),
-            if n > 8 {
-                u64_at(n - 8) >> (8 * (16 - n))
-            } else {
-                0
-            },
-        ],
-        4..=7 => [u32_at(0) | u32_at(n - 4) << (8 * (n - 4)), 0],
-        _ => [b.iter().rev().fold(0, |k, &c| k << 8 | u64::from(c)), 0],
-    }
 }
 
 const ONES: u64 = 0x0101_0101_0101_0101;
@@ -465,19 +443,6 @@ mod tests {
     }
 
     use proptest::prelude::*;
-
-    proptest! {
-        #[test]
-        fn pack_le_is_the_bytes_in_order(b in proptest::collection::vec(any::<u8>(), 0..=16)) {
-            let mut want = [0u8; 16];
-            want[..b.len()].copy_from_slice(&b);
-            let k = pack_le(&b);
-            let mut got = [0u8; 16];
-            got[..8].copy_from_slice(&k[0].to_le_bytes());
-            got[8..].copy_from_slice(&k[1].to_le_bytes());
-            prop_assert_eq!(got, want);
-        }
-    }
 
     /// The plain, char-by-char definition of [`words`]. A word is a run of letters and digits, joined across
     /// inner apostrophes, hyphens, ampersands and periods (`U.S.`, `al-Assad`,

@@ -36,7 +36,7 @@
 //!   enough for any word that is not `[UNK]` by length), so `encode_into` does not allocate
 //!   except to grow `out`.
 
-use crate::table::Table;
+use crate::table::{pack, Table};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use rustc_hash::FxHashMap;
 use tokenizers::{Model, ModelWrapper, NormalizerWrapper, PreTokenizerWrapper, Tokenizer};
@@ -135,31 +135,6 @@ const TINY_KEY: usize = 7;
 #[inline(always)]
 fn tiny(k: [u64; 2]) -> u64 {
     k[0] | k[1]
-}
-
-/// Longest string packed into a short key.
-const SHORT_KEY: usize = 15;
-
-/// The key of `b[at..at + len]`: its bytes with `set` ORed into each (0x20
-/// lowercases ASCII letters and keeps digits), little-endian, and the length
-/// in the top byte; `None` when longer than [`SHORT_KEY`] bytes. Loads 16
-/// bytes at once when `b` has them (the word buffer always does).
-#[inline(always)]
-fn pack(b: &[u8], at: usize, len: usize, set: u8) -> Option<[u64; 2]> {
-    if len > SHORT_KEY {
-        return None;
-    }
-    let v = match b.get(at..at + 16) {
-        Some(w) => u128::from_le_bytes(w.try_into().expect("16 bytes")),
-        None => {
-            let mut w = [0u8; 16];
-            w[..len].copy_from_slice(&b[at..at + len]);
-            u128::from_le_bytes(w)
-        }
-    };
-    let v =
-        (v | u128::from_le_bytes([set; 16])) & ((1u128 << (8 * len)) - 1) | (len as u128) << 120;
-    Some([v as u64, (v >> 64) as u64])
 }
 
 #[derive(Debug, Clone)]
