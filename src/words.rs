@@ -105,6 +105,10 @@ fn scan(text: &str, range: Range<usize>, mut start_at: impl FnMut(usize)) -> Vec
         start_at(start);
         i += first_len;
         while i < end {
+            i = skip_ascii_alnum(b, i, end);
+            if i == end {
+                break;
+            }
             let d = b[i];
             if d < 0x80 {
                 if ASCII[d as usize] & ALNUM != 0 {
@@ -171,6 +175,40 @@ fn scan(text: &str, range: Range<usize>, mut start_at: impl FnMut(usize)) -> Vec
         });
     }
     out
+}
+
+/// The first position from `i` (at most `end`) that is not an ASCII letter or
+/// digit. Words end at an unpredictable byte, so a byte loop mispredicts once
+/// a word and pays a compare per byte; sixteen bytes are classified at once.
+#[inline(always)]
+fn skip_ascii_alnum(b: &[u8], mut i: usize, end: usize) -> usize {
+    #[cfg(target_arch = "x86_64")]
+    while i + 16 <= end {
+        // SAFETY: SSE2 is part of x86_64; the load reads b[i..i + 16], in bounds.
+        let run = unsafe {
+            use std::arch::x86_64::*;
+            let v = _mm_loadu_si128(b.as_ptr().add(i).cast());
+            let in_range = |x, lo: u8, hi: u8| {
+                // Signed compares: bytes from 0x80 on are negative, so never in range.
+                _mm_and_si128(
+                    _mm_cmpgt_epi8(x, _mm_set1_epi8(lo as i8 - 1)),
+                    _mm_cmplt_epi8(x, _mm_set1_epi8(hi as i8 + 1)),
+                )
+            };
+            // OR 0x20 maps upper-case letters onto lower-case ones, and nothing else onto them.
+            let letter = in_range(_mm_or_si128(v, _mm_set1_epi8(0x20)), b'a', b'z');
+            let alnum = _mm_or_si128(letter, in_range(v, b'0', b'9'));
+            (!(_mm_movemask_epi8(alnum) as u32)).trailing_zeros() as usize
+        };
+        i += run;
+        if run < 16 {
+            return i;
+        }
+    }
+    while i < end && b[i] < 0x80 && ASCII[b[i] as usize] & ALNUM != 0 {
+        i += 1;
+    }
+    i
 }
 
 const ALNUM: u8 = 1;
@@ -519,7 +557,7 @@ mod tests {
         #![proptest_config(ProptestConfig::with_cases(2000))]
         #[test]
         fn fast_scan_equals_reference(
-            t in "([a-zA-Z0-9 ,.;:()'&\\-]|’|—|–|é|É|ß|日|\u{1F600}|s|S|Mr|Dr|U|\\.s){0,40}",
+            t in "([a-zA-Z0-9 ,.;:()'&\\-@\\[`{_]|’|—|–|é|É|ß|日|\u{1F600}|s|S|Mr|Dr|U|\\.s|Kalashnikov|abcdefghijklmnopqrstuvwxyz|Z0123456789ABCDEFGHIJ){0,40}",
             cut in 0usize..8,
         ) {
             // Also a range that ends early, on a char boundary.
