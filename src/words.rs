@@ -181,7 +181,7 @@ fn scan(text: &str, range: Range<usize>, mut start_at: impl FnMut(usize)) -> Vec
 /// digit. Words end at an unpredictable byte, so a byte loop mispredicts once
 /// a word and pays a compare per byte; sixteen bytes are classified at once.
 #[inline(always)]
-fn skip_ascii_alnum(b: &[u8], mut i: usize, end: usize) -> usize {
+pub(crate) fn skip_ascii_alnum(b: &[u8], mut i: usize, end: usize) -> usize {
     #[cfg(target_arch = "x86_64")]
     while i + 16 <= end {
         // SAFETY: SSE2 is part of x86_64; the load reads b[i..i + 16], in bounds.

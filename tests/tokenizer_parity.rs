@@ -69,7 +69,7 @@ fn wordy() -> impl proptest::strategy::Strategy<Value = String> {
         "[a-z]{95,105}",
         Just(" ".to_string()),
         Just("\t".to_string()),
-        "[.,;:!?'\"()#-]",
+        "[.,;:!?'\"()#@\\[`{_~-]",
         "[\u{1}\u{b}\u{c}\u{7f}\u{0}]",
         "[éÉñü’“”—€中\u{301}\u{a0}\u{200b}]",
         "the|said|unaffable|government|Ministers|[UNK]|##ing",

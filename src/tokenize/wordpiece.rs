@@ -37,6 +37,7 @@
 //!   except to grow `out`.
 
 use crate::table::{pack, Table};
+use crate::words::skip_ascii_alnum;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use rustc_hash::FxHashMap;
 use tokenizers::{Model, ModelWrapper, NormalizerWrapper, PreTokenizerWrapper, Tokenizer};
@@ -415,10 +416,8 @@ impl FastWordPiece {
             match class(i) {
                 WORD => {
                     let start = i;
-                    i += 1;
-                    while i < n && class(i) == WORD {
-                        i += 1;
-                    }
+                    // WORD is exactly the ASCII letters and digits.
+                    i = skip_ascii_alnum(bytes, i + 1, n);
                     let len = i - start;
                     // Most words are a whole run of letters between spaces
                     // or punctuation, and one vocabulary entry: look the run
@@ -580,6 +579,23 @@ impl FastWordPiece {
                     return;
                 }
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn word_bytes_are_the_ascii_letters_and_digits() {
+        // encode_segment skips WORD runs with `skip_ascii_alnum`.
+        for b in 0..=255u8 {
+            assert_eq!(
+                BYTE_CLASS[b as usize] == WORD,
+                b.is_ascii_alphanumeric(),
+                "byte {b}"
+            );
         }
     }
 }
