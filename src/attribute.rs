@@ -7,6 +7,7 @@
 //! actor, and role nouns ("the president") to the last person with that role.
 
 use rustc_hash::FxHashMap as HashMap;
+use smallvec::SmallVec;
 
 use std::ops::Range;
 use std::path::Path;
@@ -14,27 +15,34 @@ use std::path::Path;
 use crate::error::{Error, Result};
 use crate::gazetteer::{ActorKind, Gazetteer};
 use crate::segment::Segmented;
-use crate::words::{is_function_word, with_lower, words_and_starts, Word, WordClasses};
+use crate::words::{with_lower, words_and_starts, Word, WordClasses};
 
-/// The vocabulary used to read names; see `models/default/names.tsv`.
-/// Words match in any case.
+/// The vocabulary used to read names: `models/default/names.tsv` and the
+/// built-in word lists below, one table of classes, so that reading a name
+/// looks each word up once. Words match in any case.
 #[derive(Debug, Clone, Default)]
 pub struct NameVocab {
     classes: WordClasses,
 }
 
 /// Words that introduce a person's name ("president", "mr.", "leader").
-const TITLE: u8 = 1;
+const TITLE: u16 = 1;
 /// Nouns that stand for a person in "the president said".
-const ROLE: u8 = 2;
+const ROLE: u16 = 2;
 /// Heads of organisation names ("ministry", "party").
-const ORG_HEAD: u8 = 4;
+const ORG_HEAD: u16 = 4;
 /// Heads of place names ("street", "palace"): such runs are not actors.
-const PLACE: u8 = 8;
+const PLACE: u16 = 8;
 /// Nationality adjectives ("French"): part of a title phrase, never a name.
-const DEMONYM: u8 = 16;
+const DEMONYM: u16 = 16;
 /// Capitalised words that are never names (days, months, sentence adverbs).
-const SKIP: u8 = 32;
+const SKIP: u16 = 32;
+/// Built in: lower-case function words, capitalised only at a sentence start.
+const FUNCTION: u16 = 64;
+/// Built in: words allowed between a subject and its cue ("has", "also").
+const AUX: u16 = 128;
+/// Built in: prepositions, which make the next phrase a non-subject.
+const PREPOSITION: u16 = 256;
 
 impl NameVocab {
     pub fn parse(path: &Path, content: &str) -> Result<Self> {
@@ -64,11 +72,32 @@ impl NameVocab {
             };
             v.classes.insert(word.trim().to_lowercase(), class);
         }
+        for (words, class) in [
+            (FUNCTION_WORDS, FUNCTION),
+            (AUX_WORDS, AUX),
+            (PREPOSITIONS, PREPOSITION),
+        ] {
+            for w in words {
+                v.classes.insert(w.to_string(), class);
+            }
+        }
         Ok(v)
     }
 
-    fn is(&self, w: &str, class: u8) -> bool {
-        self.classes.of(w) & class != 0
+    /// The classes of `w` (bit flags; 0: none).
+    fn of(&self, w: &str) -> u16 {
+        self.classes.of(w)
+    }
+    fn is(&self, w: &str, class: u16) -> bool {
+        self.of(w) & class != 0
+    }
+    fn is_function_word(&self, w: &str) -> bool {
+        self.is(w, FUNCTION)
+    }
+    /// Auxiliaries and adverbs ("has", "also", "repeatedly").
+    fn is_aux(&self, w: &str) -> bool {
+        let b = w.as_bytes();
+        self.is(w, AUX) || (b.len() > 4 && b[b.len() - 2..].eq_ignore_ascii_case(b"ly"))
     }
     fn is_title(&self, w: &str) -> bool {
         self.is(w, TITLE)
@@ -115,61 +144,175 @@ pub struct Actors<'a> {
     vocab: &'a NameVocab,
 }
 
+/// Prepositions: a phrase right after one is not a subject.
 const PREPOSITIONS: &[&str] = &[
     "in", "at", "from", "on", "to", "for", "of", "with", "about", "against", "after", "before",
     "during", "over", "under", "into", "near", "toward", "towards", "than", "like", "between",
     "among", "via", "without", "through",
 ];
 
-/// Words allowed between a subject and its cue ("has", "also", "repeatedly").
-fn is_aux(w: &str) -> bool {
-    const AUX: &[&str] = &[
-        "has",
-        "have",
-        "had",
-        "was",
-        "were",
-        "is",
-        "are",
-        "be",
-        "been",
-        "being",
-        "will",
-        "would",
-        "also",
-        "meanwhile",
-        "later",
-        "then",
-        "again",
-        "once",
-        "previously",
-        "reportedly",
-        "already",
-        "still",
-        "too",
-        "both",
-        "all",
-        "who",
-        "which",
-        "had",
-        "did",
-        "does",
-        "do",
-        "not",
-        "never",
-        "just",
-        "now",
-        "today",
-        "yesterday",
-        "recently",
-        "earlier",
-        "publicly",
-        "privately",
-    ];
-    with_lower(w, |l| {
-        AUX.contains(&l) || (l.len() > 4 && l.ends_with("ly"))
-    })
-}
+/// Words allowed between a subject and its cue (with adverbs in -ly).
+const AUX_WORDS: &[&str] = &[
+    "has",
+    "have",
+    "had",
+    "was",
+    "were",
+    "is",
+    "are",
+    "be",
+    "been",
+    "being",
+    "will",
+    "would",
+    "also",
+    "meanwhile",
+    "later",
+    "then",
+    "again",
+    "once",
+    "previously",
+    "reportedly",
+    "already",
+    "still",
+    "too",
+    "both",
+    "all",
+    "who",
+    "which",
+    "had",
+    "did",
+    "does",
+    "do",
+    "not",
+    "never",
+    "just",
+    "now",
+    "today",
+    "yesterday",
+    "recently",
+    "earlier",
+    "publicly",
+    "privately",
+];
+
+/// Lower-case function words that are capitalised only because they start a sentence.
+const FUNCTION_WORDS: &[&str] = &[
+    "a",
+    "an",
+    "the",
+    "and",
+    "but",
+    "or",
+    "so",
+    "yet",
+    "for",
+    "nor",
+    "in",
+    "on",
+    "at",
+    "to",
+    "of",
+    "by",
+    "with",
+    "from",
+    "after",
+    "before",
+    "during",
+    "since",
+    "while",
+    "when",
+    "if",
+    "as",
+    "although",
+    "though",
+    "because",
+    "however",
+    "meanwhile",
+    "earlier",
+    "later",
+    "still",
+    "also",
+    "then",
+    "now",
+    "this",
+    "that",
+    "these",
+    "those",
+    "there",
+    "here",
+    "it",
+    "its",
+    "he",
+    "she",
+    "they",
+    "we",
+    "i",
+    "you",
+    "his",
+    "her",
+    "their",
+    "our",
+    "my",
+    "your",
+    "one",
+    "some",
+    "many",
+    "most",
+    "all",
+    "both",
+    "each",
+    "every",
+    "no",
+    "not",
+    "last",
+    "next",
+    "under",
+    "over",
+    "until",
+    "despite",
+    "instead",
+    "indeed",
+    "asked",
+    "speaking",
+    "according",
+    "yes",
+    "well",
+    "what",
+    "who",
+    "why",
+    "how",
+    "where",
+    "which",
+    "will",
+    "would",
+    "can",
+    "could",
+    "should",
+    "may",
+    "might",
+    "must",
+    "do",
+    "does",
+    "did",
+    "is",
+    "are",
+    "was",
+    "were",
+    "be",
+    "been",
+    "has",
+    "have",
+    "had",
+    "said",
+    "says",
+    "even",
+    "just",
+    "only",
+    "other",
+    "another",
+    "more",
+];
 
 fn is_pronoun(w: &str) -> Option<bool> {
     // Some(true): a person pronoun; Some(false): a collective one.
@@ -353,7 +496,7 @@ impl<'a> Actors<'a> {
         let candidates: Vec<usize> = (0..items.len())
             .filter(|&k| {
                 let wi = word_index(items[k].range.start);
-                !(wi > 0 && with_lower(ws[wi - 1].text(self.text), |l| PREPOSITIONS.contains(&l)))
+                !(wi > 0 && self.vocab.is(ws[wi - 1].text(self.text), PREPOSITION))
             })
             .collect();
         let first = *candidates.first()?;
@@ -560,7 +703,7 @@ impl<'a> Actors<'a> {
         let mut j = from;
         while j < ws.len() {
             let t = ws[j].text(self.text);
-            if is_aux(t) || is_function_word(t) || ws[j].possessive {
+            if self.vocab.is_aux(t) || self.vocab.is_function_word(t) || ws[j].possessive {
                 break;
             }
             j += 1;
@@ -639,7 +782,7 @@ fn title_before(text: &str, ws: &[Word], i: usize, vocab: &NameVocab) -> (usize,
             role_end.get_or_insert(k - 1);
             k -= 1;
         } else if role_end.is_some()
-            && (ws[k - 1].capitalized && !is_function_word(t) || vocab.is_demonym(t))
+            && (ws[k - 1].capitalized && !vocab.is_function_word(t) || vocab.is_demonym(t))
         {
             k -= 1;
         } else if role_end.is_some() && t == "of" && k >= 2 && vocab.is_title(ws[k - 2].text(text))
@@ -674,41 +817,35 @@ fn analyse_run(
     vocab: &NameVocab,
     seg: &Segmented,
 ) -> Option<Mention> {
+    // Each word's classes, looked up once: the tests below ask several questions of each.
+    let classes: SmallVec<[u16; 8]> = ws[i..=j].iter().map(|w| vocab.of(w.text(text))).collect();
+    let has = |k: usize, class: u16| classes[k - i] & class != 0;
     let mut s = i;
-    while s <= j && (is_function_word(ws[s].text(text)) || vocab.is(ws[s].text(text), SKIP)) {
+    while s <= j && has(s, FUNCTION | SKIP) {
         s += 1;
     }
     // Title words and demonyms inside the run ("French President Emmanuel Macron").
-    let mut last_title = None;
-    for (k, w) in ws.iter().enumerate().take(j + 1).skip(s) {
-        if vocab.is_title(w.text(text)) {
-            last_title = Some(k);
-        }
-    }
+    let last_title = (s..=j).rev().find(|&k| has(k, TITLE));
     let name_start = last_title.map_or(s, |k| k + 1);
     let mut first_name = name_start;
-    while first_name <= j && vocab.is_demonym(ws[first_name].text(text)) {
+    while first_name <= j && has(first_name, DEMONYM) {
         first_name += 1;
     }
     if first_name > j {
         return None;
     }
     let name_words = &ws[first_name..=j];
-    if name_words.iter().all(|w| vocab.is(w.text(text), SKIP))
-        || vocab.is(name_words.last()?.text(text), PLACE)
-    {
+    if (first_name..=j).all(|k| has(k, SKIP)) || has(j, PLACE) {
         return None;
     }
     let (outer_start, outer_role) = title_before(text, ws, s, vocab);
     let role = last_title
         .map(|k| {
-            let first_title = (s..=k)
-                .find(|&x| vocab.is_title(ws[x].text(text)))
-                .unwrap_or(k);
+            let first_title = (s..=k).find(|&x| has(x, TITLE)).unwrap_or(k);
             text[ws[first_title].range.start..ws[k].range.end].to_lowercase()
         })
         .or(outer_role);
-    let kind = if name_words.iter().any(|w| vocab.is(w.text(text), ORG_HEAD)) {
+    let kind = if (first_name..=j).any(|k| has(k, ORG_HEAD)) {
         ActorKind::Organisation
     } else if role.is_some() || name_words.len() >= 2 {
         ActorKind::Person
@@ -753,6 +890,16 @@ british\tdemonym\npolish\tdemonym\nfriday\tskip\npalace\tplace\n";
     fn names(s: Option<(Vec<Speaker>, Range<usize>)>) -> Vec<String> {
         s.map(|(v, _)| v.into_iter().map(|s| s.name).collect())
             .unwrap_or_default()
+    }
+
+    #[test]
+    fn built_in_word_lists_join_the_file_s_classes() {
+        let vocab = NameVocab::parse(Path::new("names.tsv"), "after\ttitle\n").unwrap();
+        assert!(vocab.is_function_word("The") && !vocab.is_function_word("Macron"));
+        assert!(vocab.is("After", PREPOSITION) && vocab.is_title("AFTER"));
+        assert!(vocab.is_aux("Reportedly") && vocab.is_aux("HAS") && vocab.is_aux("quickly"));
+        assert!(!vocab.is_aux("fly") && !vocab.is_aux("said"));
+        assert!(vocab.is("Against", PREPOSITION) && !vocab.is("against", FUNCTION));
     }
 
     #[test]

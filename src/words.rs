@@ -6,7 +6,6 @@
 
 use std::collections::HashMap;
 use std::ops::Range;
-use std::sync::LazyLock;
 
 use crate::table::{pack, Table};
 
@@ -250,13 +249,13 @@ pub fn with_lower<R>(w: &str, f: impl FnOnce(&str) -> R) -> R {
 /// building a string.
 #[derive(Debug, Clone, Default)]
 pub struct WordClasses {
-    short: Table<[u64; 2], u8>,
-    long: HashMap<String, u8>,
+    short: Table<[u64; 2], u16>,
+    long: HashMap<String, u16>,
 }
 
 impl WordClasses {
     /// Add `class` to the lower-case word `lower`.
-    pub fn insert(&mut self, lower: String, class: u8) {
+    pub fn insert(&mut self, lower: String, class: u16) {
         match short_key(&lower) {
             Some(k) => *self.short.get_or_insert(k, 0) |= class,
             None => *self.long.entry(lower).or_default() |= class,
@@ -264,7 +263,7 @@ impl WordClasses {
     }
 
     /// The classes of `w` in any case (0: not in the vocabulary).
-    pub fn of(&self, w: &str) -> u8 {
+    pub fn of(&self, w: &str) -> u16 {
         match short_key(w) {
             Some(k) => self.short.get(k).unwrap_or(0),
             // The lower case of a non-ASCII word can be ASCII (the Kelvin sign).
@@ -304,135 +303,6 @@ fn ascii_lower(x: u64) -> u64 {
     let after_z = x + ONES * (0x80 - u64::from(b'Z') - 1);
     x | ((from_a & !after_z & (ONES * 0x80)) >> 2)
 }
-
-/// Lower-case function words that are capitalised only because they start a sentence.
-pub fn is_function_word(w: &str) -> bool {
-    static SET: LazyLock<WordClasses> = LazyLock::new(|| {
-        let mut set = WordClasses::default();
-        for w in FUNCTION_WORDS {
-            set.insert(w.to_string(), 1);
-        }
-        set
-    });
-    SET.of(w) != 0
-}
-
-const FUNCTION_WORDS: [&str; 114] = [
-    "a",
-    "an",
-    "the",
-    "and",
-    "but",
-    "or",
-    "so",
-    "yet",
-    "for",
-    "nor",
-    "in",
-    "on",
-    "at",
-    "to",
-    "of",
-    "by",
-    "with",
-    "from",
-    "after",
-    "before",
-    "during",
-    "since",
-    "while",
-    "when",
-    "if",
-    "as",
-    "although",
-    "though",
-    "because",
-    "however",
-    "meanwhile",
-    "earlier",
-    "later",
-    "still",
-    "also",
-    "then",
-    "now",
-    "this",
-    "that",
-    "these",
-    "those",
-    "there",
-    "here",
-    "it",
-    "its",
-    "he",
-    "she",
-    "they",
-    "we",
-    "i",
-    "you",
-    "his",
-    "her",
-    "their",
-    "our",
-    "my",
-    "your",
-    "one",
-    "some",
-    "many",
-    "most",
-    "all",
-    "both",
-    "each",
-    "every",
-    "no",
-    "not",
-    "last",
-    "next",
-    "under",
-    "over",
-    "until",
-    "despite",
-    "instead",
-    "indeed",
-    "asked",
-    "speaking",
-    "according",
-    "yes",
-    "well",
-    "what",
-    "who",
-    "why",
-    "how",
-    "where",
-    "which",
-    "will",
-    "would",
-    "can",
-    "could",
-    "should",
-    "may",
-    "might",
-    "must",
-    "do",
-    "does",
-    "did",
-    "is",
-    "are",
-    "was",
-    "were",
-    "be",
-    "been",
-    "has",
-    "have",
-    "had",
-    "said",
-    "says",
-    "even",
-    "just",
-    "only",
-    "other",
-    "another",
-    "more",
-];
 
 #[cfg(test)]
 mod tests {
