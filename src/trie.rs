@@ -50,7 +50,16 @@ pub struct Trie {
     /// Some phrase starts with a non-word character, so word starts do not find
     /// all its matches and every character boundary has to be tried.
     nonword_first: bool,
+    /// A filter on the first three bytes: bit [`Trie::prefix_bit`] of
+    /// `class(a), class(b), class(c)` is set when some phrase starts with `a b c`
+    /// (or is `a b` or `a`, followed by anything). Most word starts fail this
+    /// one test instead of a walk whose end the branch predictor cannot guess;
+    /// bits are hashed, so a few pass that the walk then rejects.
+    prefixes: Box<[u64; PREFIX_BITS / 64]>,
+    stride: u32,
 }
+
+const PREFIX_BITS: usize = 1 << 16;
 
 impl Trie {
     /// A trie for `phrases`; a phrase's number is its index. Of two phrases
@@ -149,10 +158,30 @@ impl Trie {
         // Every base + class is a cell, so a lookup never indexes past the end.
         let max_base = cells.iter().map(|c| c.base as usize).max().unwrap_or(0);
         cells.resize(cells.len().max(max_base + k as usize + 1), free);
+        let stride = u32::from(k) + 1;
+        let mut prefixes = Box::new([0u64; PREFIX_BITS / 64]);
+        let all = 0..stride;
+        for p in phrases {
+            let c: Vec<u32> = p
+                .as_ref()
+                .bytes()
+                .take(3)
+                .map(|b| class[b as usize].into())
+                .collect();
+            let one = |i: usize| c.get(i).map_or(all.clone(), |&x| x..x + 1);
+            for c1 in one(1) {
+                for c2 in one(2) {
+                    let bit = Self::prefix_bit(stride, c[0], c1, c2);
+                    prefixes[bit / 64] |= 1 << (bit % 64);
+                }
+            }
+        }
         Ok(Trie {
             class: Box::new(class),
             cells,
             nonword_first,
+            prefixes,
+            stride,
         })
     }
 
@@ -176,6 +205,24 @@ impl Trie {
             (node, base) = (next, cell.base);
         }
         (phrase != NONE).then_some((end, phrase as usize))
+    }
+
+    /// Where the classes of a three-byte prefix are in `prefixes`.
+    #[inline(always)]
+    fn prefix_bit(stride: u32, c0: u32, c1: u32, c2: u32) -> usize {
+        let x = (c0 * stride + c1) * stride + c2;
+        (x.wrapping_mul(0x9E37_79B1) >> 16) as usize
+    }
+
+    /// Whether a phrase may start at `text[p]` (`p` in bounds): see `prefixes`.
+    #[inline(always)]
+    fn may_start_at(&self, text: &[u8], p: usize) -> bool {
+        let class = |i: usize| {
+            text.get(i)
+                .map_or(0, |&b| u32::from(self.class[b as usize]))
+        };
+        let bit = Self::prefix_bit(self.stride, class(p), class(p + 1), class(p + 2));
+        self.prefixes[bit / 64] & (1 << (bit % 64)) != 0
     }
 
     /// The number of the phrase equal to `s`, if any.
@@ -213,12 +260,13 @@ impl Trie {
         starts: impl Iterator<Item = usize>,
         mut f: impl FnMut(Range<usize>, usize),
     ) {
+        let b = text.as_bytes();
         let mut resume = 0;
         for p in starts {
-            if p < resume {
+            if p < resume || !self.may_start_at(b, p) {
                 continue;
             }
-            let Some((end, phrase)) = self.longest_at(text.as_bytes(), p) else {
+            let Some((end, phrase)) = self.longest_at(b, p) else {
                 continue;
             };
             // The longest match is taken even when it is not a whole word, as the
