@@ -84,29 +84,18 @@ impl NameVocab {
         Ok(v)
     }
 
-    /// The classes of `w` (bit flags; 0: none).
-    fn of(&self, w: &str) -> u16 {
-        self.classes.of(w)
+    /// The classes (bit flags; 0: none) of the word `w` of `text`.
+    fn of(&self, text: &str, w: &Word) -> u16 {
+        self.classes.of_in(text, w.range.clone())
     }
-    fn is(&self, w: &str, class: u16) -> bool {
-        self.of(w) & class != 0
-    }
-    fn is_function_word(&self, w: &str) -> bool {
-        self.is(w, FUNCTION)
+    /// Whether `w` has one of `classes`.
+    fn is(&self, text: &str, w: &Word, classes: u16) -> bool {
+        self.of(text, w) & classes != 0
     }
     /// Auxiliaries and adverbs ("has", "also", "repeatedly").
-    fn is_aux(&self, w: &str) -> bool {
-        let b = w.as_bytes();
-        self.is(w, AUX) || (b.len() > 4 && b[b.len() - 2..].eq_ignore_ascii_case(b"ly"))
-    }
-    fn is_title(&self, w: &str) -> bool {
-        self.is(w, TITLE)
-    }
-    fn is_role(&self, w: &str) -> bool {
-        self.is(w, ROLE)
-    }
-    fn is_demonym(&self, w: &str) -> bool {
-        self.is(w, DEMONYM)
+    fn is_aux(&self, text: &str, w: &Word) -> bool {
+        let b = w.text(text).as_bytes();
+        self.is(text, w, AUX) || (b.len() > 4 && b[b.len() - 2..].eq_ignore_ascii_case(b"ly"))
     }
 }
 
@@ -496,7 +485,7 @@ impl<'a> Actors<'a> {
         let candidates: Vec<usize> = (0..items.len())
             .filter(|&k| {
                 let wi = word_index(items[k].range.start);
-                !(wi > 0 && self.vocab.is(ws[wi - 1].text(self.text), PREPOSITION))
+                !(wi > 0 && self.vocab.is(self.text, &ws[wi - 1], PREPOSITION))
             })
             .collect();
         let first = *candidates.first()?;
@@ -656,7 +645,10 @@ impl<'a> Actors<'a> {
                     }
                 }
                 if m.kind != ActorKind::Unknown
-                    || !self.vocab.is_demonym(&self.text[m.name_range.clone()])
+                    || !self
+                        .vocab
+                        .classes
+                        .is(&self.text[m.name_range.clone()], DEMONYM)
                 {
                     out.push(Item {
                         range: m.full.clone(),
@@ -676,13 +668,14 @@ impl<'a> Actors<'a> {
                 // "the president", "the prime minister", "a spokesman".
                 let mut j = i + 1;
                 // Modifiers before the role noun: "the former prime minister", "the British producer".
-                while j < ws.len() && !self.vocab.is_role(ws[j].text(self.text)) && {
-                    let t = ws[j].text(self.text);
-                    (!ws[j].capitalized && self.vocab.is_title(t)) || self.vocab.is_demonym(t)
+                let class = |w: &Word| self.vocab.of(self.text, w);
+                while j < ws.len() && class(&ws[j]) & ROLE == 0 && {
+                    let c = class(&ws[j]);
+                    (!ws[j].capitalized && c & TITLE != 0) || c & DEMONYM != 0
                 } {
                     j += 1;
                 }
-                if let Some(r) = ws.get(j).filter(|r| self.vocab.is_role(r.text(self.text))) {
+                if let Some(r) = ws.get(j).filter(|r| class(r) & ROLE != 0) {
                     // Matched against earlier titles by its head noun.
                     let role = r.text(self.text).to_lowercase();
                     out.push(Item {
@@ -702,8 +695,9 @@ impl<'a> Actors<'a> {
     fn possessive_group(&self, ws: &[Word], from: usize, start: usize) -> Option<(Item, usize)> {
         let mut j = from;
         while j < ws.len() {
-            let t = ws[j].text(self.text);
-            if self.vocab.is_aux(t) || self.vocab.is_function_word(t) || ws[j].possessive {
+            let v = self.vocab;
+            if v.is_aux(self.text, &ws[j]) || v.is(self.text, &ws[j], FUNCTION) || ws[j].possessive
+            {
                 break;
             }
             j += 1;
@@ -714,7 +708,7 @@ impl<'a> Actors<'a> {
         if j == from {
             return None;
         }
-        let head = self.vocab.classes.of(ws[j - 1].text(self.text));
+        let head = self.vocab.of(self.text, &ws[j - 1]);
         let kind = if head & ORG_HEAD != 0 {
             ActorKind::Organisation
         } else if head & ROLE != 0 {
@@ -752,7 +746,7 @@ fn qualifies_title(text: &str, ws: &[Word], j: usize, vocab: &NameVocab) -> bool
         return false;
     }
     let mut k = j + 1;
-    while k < ws.len() && vocab.is_title(ws[k].text(text)) && contiguous(text, &ws[k - 1], &ws[k]) {
+    while k < ws.len() && vocab.is(text, &ws[k], TITLE) && contiguous(text, &ws[k - 1], &ws[k]) {
         k += 1;
     }
     k > j + 1
@@ -777,15 +771,18 @@ fn title_before(text: &str, ws: &[Word], i: usize, vocab: &NameVocab) -> (usize,
         && !ws[k - 1].punct_after
         && !ws[k - 1].possessive
     {
-        let t = ws[k - 1].text(text);
-        if vocab.is_title(t) {
+        let c = vocab.of(text, &ws[k - 1]);
+        if c & TITLE != 0 {
             role_end.get_or_insert(k - 1);
             k -= 1;
         } else if role_end.is_some()
-            && (ws[k - 1].capitalized && !vocab.is_function_word(t) || vocab.is_demonym(t))
+            && (ws[k - 1].capitalized && c & FUNCTION == 0 || c & DEMONYM != 0)
         {
             k -= 1;
-        } else if role_end.is_some() && t == "of" && k >= 2 && vocab.is_title(ws[k - 2].text(text))
+        } else if role_end.is_some()
+            && ws[k - 1].text(text) == "of"
+            && k >= 2
+            && vocab.is(text, &ws[k - 2], TITLE)
         {
             k -= 1; // "Secretary of State John Kerry"
         } else {
@@ -794,7 +791,7 @@ fn title_before(text: &str, ws: &[Word], i: usize, vocab: &NameVocab) -> (usize,
     }
     let role = role_end.map(|e| {
         let first_title = (k..=e)
-            .find(|&x| vocab.is_title(ws[x].text(text)))
+            .find(|&x| vocab.is(text, &ws[x], TITLE))
             .unwrap_or(e);
         text[ws[first_title].range.start..ws[e].range.end].to_lowercase()
     });
@@ -818,7 +815,7 @@ fn analyse_run(
     seg: &Segmented,
 ) -> Option<Mention> {
     // Each word's classes, looked up once: the tests below ask several questions of each.
-    let classes: SmallVec<[u16; 8]> = ws[i..=j].iter().map(|w| vocab.of(w.text(text))).collect();
+    let classes: SmallVec<[u16; 8]> = ws[i..=j].iter().map(|w| vocab.of(text, w)).collect();
     let has = |k: usize, class: u16| classes[k - i] & class != 0;
     let mut s = i;
     while s <= j && has(s, FUNCTION | SKIP) {
@@ -873,6 +870,7 @@ fn analyse_run(
 mod tests {
     use super::*;
     use crate::segment::segment;
+    use crate::words::words;
 
     const VOCAB: &str = "president\ttitle\nprime\ttitle\nminister\ttitle\nchancellor\ttitle\nleader\ttitle\nmr.\ttitle\n\
 president\trole\nminister\trole\nchancellor\trole\nspokesman\trole\nministry\torg\nfrench\tdemonym\ngerman\tdemonym\n\
@@ -895,11 +893,14 @@ british\tdemonym\npolish\tdemonym\nfriday\tskip\npalace\tplace\n";
     #[test]
     fn built_in_word_lists_join_the_file_s_classes() {
         let vocab = NameVocab::parse(Path::new("names.tsv"), "after\ttitle\n").unwrap();
-        assert!(vocab.is_function_word("The") && !vocab.is_function_word("Macron"));
-        assert!(vocab.is("After", PREPOSITION) && vocab.is_title("AFTER"));
-        assert!(vocab.is_aux("Reportedly") && vocab.is_aux("HAS") && vocab.is_aux("quickly"));
-        assert!(!vocab.is_aux("fly") && !vocab.is_aux("said"));
-        assert!(vocab.is("Against", PREPOSITION) && !vocab.is("against", FUNCTION));
+        let t = "The Macron After AFTER Reportedly HAS quickly fly said Against against";
+        let w = words(t, 0..t.len());
+        let is = |i: usize, class| vocab.is(t, &w[i], class);
+        assert!(is(0, FUNCTION) && !is(1, FUNCTION));
+        assert!(is(2, PREPOSITION) && is(3, TITLE));
+        assert!(vocab.is_aux(t, &w[4]) && vocab.is_aux(t, &w[5]) && vocab.is_aux(t, &w[6]));
+        assert!(!vocab.is_aux(t, &w[7]) && !vocab.is_aux(t, &w[8]));
+        assert!(is(9, PREPOSITION) && !is(10, FUNCTION));
     }
 
     #[test]

@@ -262,6 +262,21 @@ impl WordClasses {
         }
     }
 
+    /// Whether `w` has one of `classes`.
+    pub fn is(&self, w: &str, classes: u16) -> bool {
+        self.of(w) & classes != 0
+    }
+
+    /// [`WordClasses::of`] the word `text[r]`. Its key is loaded from the text,
+    /// sixteen bytes at once where the text has them, rather than byte by byte
+    /// from a slice the length of the word.
+    pub fn of_in(&self, text: &str, r: Range<usize>) -> u16 {
+        match short_key_at(text.as_bytes(), r.start, r.len()) {
+            Some(k) => self.short.get(k).unwrap_or(0),
+            None => self.of(&text[r]),
+        }
+    }
+
     /// The classes of `w` in any case (0: not in the vocabulary).
     pub fn of(&self, w: &str) -> u16 {
         match short_key(w) {
@@ -281,11 +296,16 @@ impl WordClasses {
 /// The [`pack`]ed key of an ASCII word of 1 to [`crate::table::SHORT_KEY`]
 /// bytes, lower-cased.
 fn short_key(w: &str) -> Option<[u64; 2]> {
-    let b = w.as_bytes();
-    if b.is_empty() {
+    short_key_at(w.as_bytes(), 0, w.len())
+}
+
+/// [`short_key`] of `b[at..at + len]`.
+#[inline(always)]
+fn short_key_at(b: &[u8], at: usize, len: usize) -> Option<[u64; 2]> {
+    if len == 0 {
         return None;
     }
-    let k = pack(b, 0, b.len(), 0)?;
+    let k = pack(b, at, len, 0)?;
     // The length byte (at most 15) has no top bit either.
     if (k[0] | k[1]) & (ONES * 0x80) != 0 {
         return None; // not ASCII
@@ -348,6 +368,17 @@ mod tests {
         );
         assert_eq!(c.of("presiden"), 0);
         assert_eq!(c.of(""), 0);
+        // Inside a text, at any distance from its end (the key's 16-byte load).
+        let t = "PRESIDENT Mr. président Vice-Presidential-Candidate \u{212A}elvin Élysée mr. president";
+        for w in words(t, 0..t.len()) {
+            assert_eq!(
+                c.of_in(t, w.range.clone()),
+                c.of(w.text(t)),
+                "{}",
+                w.text(t)
+            );
+        }
+        assert_eq!(c.of_in(t, t.len() - 9..t.len()), 3);
     }
 
     use proptest::prelude::*;
