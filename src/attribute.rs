@@ -15,7 +15,7 @@ use std::path::Path;
 use crate::error::{Error, Result};
 use crate::gazetteer::{ActorKind, Gazetteer};
 use crate::segment::Segmented;
-use crate::words::{with_lower, words_and_starts, Word, WordClasses};
+use crate::words::{with_lower, words_and_starts_into, Word, WordClasses};
 
 /// The vocabulary used to read names: `models/default/names.tsv` and the
 /// built-in word lists below, one table of classes, so that reading a name
@@ -334,10 +334,36 @@ fn is_particle(w: &str) -> bool {
     )
 }
 
+/// The word index buffers of an [`Actors`], kept between articles by
+/// [`Actors::analyse_with`]: a fresh pair per article costs allocations and
+/// page faults (freed memory goes back to the system at once, see `main.rs`).
+#[derive(Debug, Default)]
+pub struct WordBufs {
+    ws: Vec<Word>,
+    starts: Vec<usize>,
+}
+
+impl WordBufs {
+    /// Buffers of articles longer than this many words are not kept.
+    const KEEP_WORDS: usize = 1 << 16;
+}
+
 impl<'a> Actors<'a> {
     /// Find and resolve every actor mention in `text`.
     pub fn analyse(text: &'a str, seg: &Segmented, gaz: &Gazetteer, vocab: &'a NameVocab) -> Self {
-        let (ws, starts) = words_and_starts(text, 0..text.len());
+        Self::analyse_with(text, seg, gaz, vocab, WordBufs::default())
+    }
+
+    /// [`Actors::analyse`] reusing `bufs` (see [`Actors::into_bufs`]).
+    pub fn analyse_with(
+        text: &'a str,
+        seg: &Segmented,
+        gaz: &Gazetteer,
+        vocab: &'a NameVocab,
+        bufs: WordBufs,
+    ) -> Self {
+        let WordBufs { mut ws, mut starts } = bufs;
+        words_and_starts_into(text, 0..text.len(), &mut ws, &mut starts);
         let hits = gaz.find_at(text, &starts);
         let mut mentions = Vec::new();
         let mut h = 0;
@@ -425,7 +451,18 @@ impl<'a> Actors<'a> {
         actors
     }
 
-    /// Word starts in the whole article, see [`words_and_starts`].
+    /// The buffers to pass to the next [`Actors::analyse_with`] (empty ones after a very long article).
+    pub fn into_bufs(self) -> WordBufs {
+        if self.ws.capacity() > WordBufs::KEEP_WORDS {
+            return WordBufs::default();
+        }
+        WordBufs {
+            ws: self.ws,
+            starts: self.starts,
+        }
+    }
+
+    /// Word starts in the whole article, see [`crate::words::words_and_starts`].
     pub fn starts(&self) -> &[usize] {
         &self.starts
     }
@@ -901,6 +938,31 @@ british\tdemonym\npolish\tdemonym\nfriday\tskip\npalace\tplace\n";
         assert!(vocab.is_aux(t, &w[4]) && vocab.is_aux(t, &w[5]) && vocab.is_aux(t, &w[6]));
         assert!(!vocab.is_aux(t, &w[7]) && !vocab.is_aux(t, &w[8]));
         assert!(is(9, PREPOSITION) && !is(10, FUNCTION));
+    }
+
+    #[test]
+    fn reused_buffers_give_what_fresh_ones_give() {
+        let vocab = NameVocab::parse(Path::new("names.tsv"), VOCAB).unwrap();
+        let gaz = Gazetteer::from_sources(&[(Path::new("g.tsv"), GAZ)]).unwrap();
+        let long = "German Chancellor Olaf Scholz met CNN. Israel said so, and Mr. Smith agreed. "
+            .repeat(20);
+        let short = "Prime Minister Keir Starmer told CNN: Israel";
+        let mut bufs = WordBufs::default();
+        for text in [long.as_str(), short, short] {
+            let seg = segment(text);
+            let fresh = Actors::analyse(text, &seg, &gaz, &vocab);
+            let reused = Actors::analyse_with(text, &seg, &gaz, &vocab, bufs);
+            assert_eq!((&reused.ws, &reused.starts), (&fresh.ws, &fresh.starts));
+            let spans = |a: &Actors| {
+                a.mentions
+                    .iter()
+                    .map(|m| (m.full.clone(), m.name.clone()))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(spans(&reused), spans(&fresh));
+            assert!(!fresh.mentions.is_empty());
+            bufs = reused.into_bufs();
+        }
     }
 
     #[test]

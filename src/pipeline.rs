@@ -9,7 +9,7 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
 use smallvec::SmallVec;
 
-use crate::attribute::Actors;
+use crate::attribute::{Actors, WordBufs};
 use crate::classify::{argmax, softmax};
 use crate::error::{Error, Result};
 use crate::extract::{extract, Limits, Statement};
@@ -39,6 +39,7 @@ pub struct Scratch {
     features: [FeatureBuf; 2],
     joint: JointBuf,
     probs: Vec<f32>,
+    words: WordBufs,
 }
 
 /// Probabilities per label of one task.
@@ -129,9 +130,17 @@ impl Pipeline {
 
     /// Statements of an article, without classification.
     pub fn statements(&self, text: &str) -> Vec<Statement> {
+        self.statements_with(text, &mut Scratch::default())
+    }
+
+    /// [`Pipeline::statements`] with buffers kept in `scratch`.
+    pub fn statements_with(&self, text: &str, scratch: &mut Scratch) -> Vec<Statement> {
         let seg = segment(text);
-        let actors = Actors::analyse(text, &seg, &self.gazetteer, &self.model.names);
-        extract(text, &seg, &actors, &self.model.cues, self.limits)
+        let bufs = std::mem::take(&mut scratch.words);
+        let actors = Actors::analyse_with(text, &seg, &self.gazetteer, &self.model.names, bufs);
+        let found = extract(text, &seg, &actors, &self.model.cues, self.limits);
+        scratch.words = actors.into_bufs();
+        found
     }
 
     /// Stance and sentiment of one text.
@@ -158,6 +167,7 @@ impl Pipeline {
             features,
             joint,
             probs,
+            ..
         } = scratch;
         if let (Some(j), Some(lin)) = (&self.joint, &self.linear) {
             return Ok(j
@@ -195,7 +205,7 @@ impl Pipeline {
 
     /// Statements of an article with their stance and sentiment.
     pub fn score(&self, text: &str, scratch: &mut Scratch) -> Result<Vec<Scored>> {
-        self.statements(text)
+        self.statements_with(text, scratch)
             .into_iter()
             .map(|statement| {
                 let (stance, sentiment) = self.classify(&text[statement.range.clone()], scratch)?;

@@ -53,7 +53,9 @@ const SHORT_TITLES: &[&str] = &[
 /// and only other characters are decoded; `reference_words` in the tests is the
 /// plain version it is checked against.
 pub fn words(text: &str, range: Range<usize>) -> Vec<Word> {
-    scan(text, range, |_| {})
+    let mut out = Vec::new();
+    scan(text, range, &mut out, |_| {});
+    out
 }
 
 /// [`words`], and every position in `range` where a word character follows a
@@ -61,18 +63,31 @@ pub fn words(text: &str, range: Range<usize>) -> Vec<Word> {
 /// starts after inner joiners (`al-Assad` gives two). Phrase matching
 /// ([`crate::trie`]) looks only there.
 pub fn words_and_starts(text: &str, range: Range<usize>) -> (Vec<Word>, Vec<usize>) {
-    let mut starts = Vec::with_capacity(range.len() / 5 + 1);
-    let ws = scan(text, range, |p| starts.push(p));
+    let (mut ws, mut starts) = (Vec::new(), Vec::new());
+    words_and_starts_into(text, range, &mut ws, &mut starts);
     (ws, starts)
+}
+
+/// [`words_and_starts`] into buffers kept from earlier calls (their contents are replaced).
+pub fn words_and_starts_into(
+    text: &str,
+    range: Range<usize>,
+    ws: &mut Vec<Word>,
+    starts: &mut Vec<usize>,
+) {
+    starts.clear();
+    starts.reserve(range.len() / 5 + 1);
+    scan(text, range, ws, |p| starts.push(p));
 }
 
 /// The word scan; `start(p)` is called for each start as [`words_and_starts`] defines it.
 #[inline(always)]
-fn scan(text: &str, range: Range<usize>, mut start_at: impl FnMut(usize)) -> Vec<Word> {
+fn scan(text: &str, range: Range<usize>, out: &mut Vec<Word>, mut start_at: impl FnMut(usize)) {
     let b = text.as_bytes();
     let end = range.end;
     // News text averages about six bytes a word; a little headroom avoids a regrowth copy.
-    let mut out = Vec::with_capacity(range.len() / 5 + 1);
+    out.clear();
+    out.reserve(range.len() / 5 + 1);
     let alnum_at = |i: usize| -> bool {
         let c = b[i];
         if c < 0x80 {
@@ -173,7 +188,6 @@ fn scan(text: &str, range: Range<usize>, mut start_at: impl FnMut(usize)) -> Vec
             punct_after,
         });
     }
-    out
 }
 
 /// The first position from `i` (at most `end`) that is not an ASCII letter or
