@@ -792,11 +792,13 @@ fn qualifies_title(text: &str, ws: &[Word], j: usize, vocab: &NameVocab) -> bool
             .is_some_and(|n| n.capitalized && contiguous(text, &ws[k - 1], n))
 }
 
+/// Whether at most two bytes of spaces and periods, or one no-break space, separate `a` and `b`.
 fn contiguous(text: &str, a: &Word, b: &Word) -> bool {
-    text[a.range.end..b.range.start]
-        .chars()
-        .all(|c| c == ' ' || c == '.' || c == '\u{a0}')
-        && b.range.start - a.range.end <= 2
+    let space = |c: &u8| matches!(c, b' ' | b'.');
+    match &text.as_bytes()[a.range.end..b.range.start] {
+        gap @ ([] | [_] | [_, _]) if gap.iter().all(space) => true,
+        gap => gap == "\u{a0}".as_bytes(),
+    }
 }
 
 /// Walk back from word `i` over a title phrase ("German Chancellor", "Polish leader").

@@ -125,10 +125,7 @@ fn scan(text: &str, range: Range<usize>, out: &mut Vec<Word>, mut start_at: impl
             }
             let d = b[i];
             if d < 0x80 {
-                if ASCII[d as usize] & ALNUM != 0 {
-                    i += 1;
-                    continue;
-                }
+                // Not a letter or digit (skipped above).
                 // A joiner stays only when a word character follows it.
                 if matches!(d, b'\'' | b'-' | b'&' | b'.') && i + 1 < end && alnum_at(i + 1) {
                     i += 1;
