@@ -15,7 +15,7 @@ use std::path::Path;
 use crate::error::{Error, Result};
 use crate::gazetteer::{ActorKind, Gazetteer};
 use crate::segment::Segmented;
-use crate::words::{with_lower, words_and_starts_into, Word, WordClasses};
+use crate::words::{words_and_starts_into, Word, WordClasses};
 
 /// The vocabulary used to read names: `models/default/names.tsv` and the
 /// built-in word lists below, one table of classes, so that reading a name
@@ -43,6 +43,10 @@ const FUNCTION: u16 = 64;
 const AUX: u16 = 128;
 /// Built in: prepositions, which make the next phrase a non-subject.
 const PREPOSITION: u16 = 256;
+/// Built in: "he", "she": stand for the last person named.
+const PERSON_PRONOUN: u16 = 512;
+/// Built in: "they", "it": stand for the last organisation, state or outlet named.
+const GROUP_PRONOUN: u16 = 1024;
 
 impl NameVocab {
     pub fn parse(path: &Path, content: &str) -> Result<Self> {
@@ -76,6 +80,8 @@ impl NameVocab {
             (FUNCTION_WORDS, FUNCTION),
             (AUX_WORDS, AUX),
             (PREPOSITIONS, PREPOSITION),
+            (&["he", "she"], PERSON_PRONOUN),
+            (&["they", "it"], GROUP_PRONOUN),
         ] {
             for w in words {
                 v.classes.insert(w.to_string(), class);
@@ -302,15 +308,6 @@ const FUNCTION_WORDS: &[&str] = &[
     "another",
     "more",
 ];
-
-fn is_pronoun(w: &str) -> Option<bool> {
-    // Some(true): a person pronoun; Some(false): a collective one.
-    with_lower(w, |l| match l {
-        "he" | "she" => Some(true),
-        "they" | "it" => Some(false),
-        _ => None,
-    })
-}
 
 /// Lower-case particles allowed inside a name ("Charles de Gaulle", "bin Salman").
 fn is_particle(w: &str) -> bool {
@@ -696,10 +693,11 @@ impl<'a> Actors<'a> {
                 continue;
             }
             let t = w.text(self.text);
-            if let Some(person) = is_pronoun(t) {
+            let pronoun = self.vocab.of(self.text, w) & (PERSON_PRONOUN | GROUP_PRONOUN);
+            if pronoun != 0 {
                 out.push(Item {
                     range: w.range.clone(),
-                    what: ItemKind::Pronoun(person),
+                    what: ItemKind::Pronoun(pronoun == PERSON_PRONOUN),
                 });
             } else if matches!(t, "the" | "The" | "a" | "A") {
                 // "the president", "the prime minister", "a spokesman".
@@ -940,6 +938,12 @@ british\tdemonym\npolish\tdemonym\nfriday\tskip\npalace\tplace\n";
         assert!(vocab.is_aux(t, &w[4]) && vocab.is_aux(t, &w[5]) && vocab.is_aux(t, &w[6]));
         assert!(!vocab.is_aux(t, &w[7]) && !vocab.is_aux(t, &w[8]));
         assert!(is(9, PREPOSITION) && !is(10, FUNCTION));
+        let t = "He SHE they It hem";
+        let w = words(t, 0..t.len());
+        let is = |i: usize, class| vocab.is(t, &w[i], class);
+        assert!(is(0, PERSON_PRONOUN) && is(1, PERSON_PRONOUN) && !is(0, GROUP_PRONOUN));
+        assert!(is(2, GROUP_PRONOUN) && is(3, GROUP_PRONOUN) && !is(3, PERSON_PRONOUN));
+        assert!(!is(4, PERSON_PRONOUN | GROUP_PRONOUN));
     }
 
     #[test]

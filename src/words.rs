@@ -241,19 +241,6 @@ static ASCII: [u8; 128] = {
     t
 };
 
-/// Call `f` with the lower-case form of `w`, without allocating for short ASCII words.
-pub fn with_lower<R>(w: &str, f: impl FnOnce(&str) -> R) -> R {
-    let mut buf = [0u8; 48];
-    if w.len() <= buf.len() && w.is_ascii() {
-        let b = &mut buf[..w.len()];
-        b.copy_from_slice(w.as_bytes());
-        b.make_ascii_lowercase();
-        f(std::str::from_utf8(b).expect("ASCII is UTF-8"))
-    } else {
-        f(&w.to_lowercase())
-    }
-}
-
 /// Word lists with a class (bit flags) per word, matched in any case. Reading
 /// names asks about most capitalised words and their neighbours, often several
 /// times: short ASCII words (nearly all) are one packed-key lookup, without
