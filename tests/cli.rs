@@ -220,7 +220,7 @@ fn bad_records_get_one_error_each_and_the_run_goes_on() {
     assert!(errors[1]["error"]
         .as_str()
         .unwrap()
-        .contains("invalid UTF-8"));
+        .contains("invalid UTF-8 at byte 24"));
     assert!(errors[2]["error"]
         .as_str()
         .unwrap()
