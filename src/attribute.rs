@@ -693,7 +693,12 @@ impl<'a> Actors<'a> {
                 continue;
             }
             let t = w.text(self.text);
-            let pronoun = self.vocab.of(self.text, w) & (PERSON_PRONOUN | GROUP_PRONOUN);
+            // Pronouns have two to four letters: other words need no lookup.
+            let pronoun = if (2..=4).contains(&t.len()) {
+                self.vocab.of(self.text, w) & (PERSON_PRONOUN | GROUP_PRONOUN)
+            } else {
+                0
+            };
             if pronoun != 0 {
                 out.push(Item {
                     range: w.range.clone(),

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
-use crate::table::{pack, Table};
+use crate::table::{pack, Key, Table};
 
 /// One word with its byte range in the text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -265,19 +265,55 @@ static ASCII: [u8; 128] = {
 /// names asks about most capitalised words and their neighbours, often several
 /// times: short ASCII words (nearly all) are one packed-key lookup, without
 /// building a string.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct WordClasses {
     short: Table<[u64; 2], u16>,
+    /// A bit per hash of the keys in `short` (a one-hash Bloom filter): most
+    /// words asked about are in no list, and this 1 KB answers for most of
+    /// them where the table's slots would miss the cache.
+    filter: Box<[u64; FILTER_BITS / 64]>,
     long: HashMap<String, u16>,
+}
+
+const FILTER_BITS: usize = 1 << 13;
+
+impl Default for WordClasses {
+    fn default() -> Self {
+        WordClasses {
+            short: Table::default(),
+            filter: Box::new([0; FILTER_BITS / 64]),
+            long: HashMap::new(),
+        }
+    }
 }
 
 impl WordClasses {
     /// Add `class` to the lower-case word `lower`.
     pub fn insert(&mut self, lower: String, class: u16) {
         match short_key(&lower) {
-            Some(k) => *self.short.get_or_insert(k, 0) |= class,
+            Some(k) => {
+                let bit = Self::filter_bit(k);
+                self.filter[bit / 64] |= 1 << (bit % 64);
+                *self.short.get_or_insert(k, 0) |= class
+            }
             None => *self.long.entry(lower).or_default() |= class,
         }
+    }
+
+    /// The filter bit of `k`: top bits of its hash (the table indexes with the low ones).
+    #[inline(always)]
+    fn filter_bit(k: [u64; 2]) -> usize {
+        (k.hash() >> (64 - FILTER_BITS.trailing_zeros())) as usize
+    }
+
+    /// The classes of a short key.
+    #[inline(always)]
+    fn of_short(&self, k: [u64; 2]) -> u16 {
+        let bit = Self::filter_bit(k);
+        if self.filter[bit / 64] & (1 << (bit % 64)) == 0 {
+            return 0;
+        }
+        self.short.get(k).unwrap_or(0)
     }
 
     /// Whether `w` has one of `classes`.
@@ -290,7 +326,7 @@ impl WordClasses {
     /// from a slice the length of the word.
     pub fn of_in(&self, text: &str, r: Range<usize>) -> u16 {
         match short_key_at(text.as_bytes(), r.start, r.len()) {
-            Some(k) => self.short.get(k).unwrap_or(0),
+            Some(k) => self.of_short(k),
             None => self.of(&text[r]),
         }
     }
@@ -298,12 +334,12 @@ impl WordClasses {
     /// The classes of `w` in any case (0: not in the vocabulary).
     pub fn of(&self, w: &str) -> u16 {
         match short_key(w) {
-            Some(k) => self.short.get(k).unwrap_or(0),
+            Some(k) => self.of_short(k),
             // The lower case of a non-ASCII word can be ASCII (the Kelvin sign).
             None => {
                 let lower = w.to_lowercase();
                 match short_key(&lower) {
-                    Some(k) => self.short.get(k).unwrap_or(0),
+                    Some(k) => self.of_short(k),
                     None => self.long.get(&lower).copied().unwrap_or(0),
                 }
             }
