@@ -10,7 +10,7 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::table::Table;
+use crate::table::{fib_hash, BitFilter, Table};
 
 /// Number of dense lexicon features appended after the n-gram features.
 pub const LEXICON_FEATURES: usize = 4;
@@ -379,8 +379,9 @@ pub struct JointIndex {
     unigram: Vec<u32>,
     /// Unigrams beyond the table (the target marker) and all bigrams.
     index: Table<u64, u32>,
-    /// The keys of `index`, to answer most misses without touching it.
-    filter: KeyFilter,
+    /// The keys of `index` (16 bits a key, about 6% false positives), to
+    /// answer most misses without touching it: most bigrams are no feature.
+    filter: BitFilter,
     /// Per joint n-gram, its feature and idf in each featurizer.
     ngrams: Vec<JointNgram>,
     /// Each featurizer's number of n-gram features (where its lexicon features start).
@@ -393,42 +394,6 @@ struct JointNgram {
     /// `u32::MAX`: not a feature of that featurizer.
     feature: [u32; 2],
     idf: [f32; 2],
-}
-
-/// A one-hash Bloom filter over n-gram keys. Most bigrams of a text are not
-/// features; the filter (16 bits a key, about 6% false positives) answers them
-/// from a table small enough to stay in cache, where the hash table does not.
-#[derive(Debug, Clone)]
-struct KeyFilter {
-    bits: Vec<u64>,
-    shift: u32,
-}
-
-impl KeyFilter {
-    fn with_capacity(keys: usize) -> Self {
-        let n_bits = (keys * 16).next_power_of_two().max(64);
-        KeyFilter {
-            bits: vec![0; n_bits / 64],
-            shift: 64 - n_bits.trailing_zeros(),
-        }
-    }
-
-    #[inline(always)]
-    fn bit(&self, k: u64) -> usize {
-        // Fibonacci hashing: the top bits of the product mix every key bit.
-        (k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
-    }
-
-    fn insert(&mut self, k: u64) {
-        let b = self.bit(k);
-        self.bits[b / 64] |= 1 << (b % 64);
-    }
-
-    #[inline(always)]
-    fn may_contain(&self, k: u64) -> bool {
-        let b = self.bit(k);
-        self.bits[b / 64] & (1 << (b % 64)) != 0
-    }
 }
 
 /// Reusable buffers for [`JointIndex::transform`] and [`JointIndex::scores`],
@@ -482,14 +447,14 @@ impl JointIndex {
         keyed.sort_by(|x, y| rarity(&x.1).total_cmp(&rarity(&y.1)).then(x.0.cmp(&y.0)));
         let mut unigram = vec![u32::MAX; a.unigram.len().max(b.unigram.len())];
         let mut index = Table::default();
-        let mut filter = KeyFilter::with_capacity(keyed.len());
+        let mut filter = BitFilter::with_bits(keyed.len() * 16);
         for (j, &(k, _)) in keyed.iter().enumerate() {
             let j = j as u32;
             match table_unigram(k) {
                 Some(id) => unigram[id] = j,
                 None => {
                     index.insert(k, j);
-                    filter.insert(k);
+                    filter.insert(fib_hash(k));
                 }
             }
         }
@@ -523,7 +488,7 @@ impl JointIndex {
             |a| Some(self.unigram(a)).filter(|&j| j != u32::MAX),
             |k| {
                 self.filter
-                    .may_contain(k)
+                    .may_contain(fib_hash(k))
                     .then(|| self.index.get(k))
                     .flatten()
             },
@@ -650,11 +615,11 @@ mod tests {
     #[test]
     fn key_filter_keeps_every_key_and_rejects_most_others() {
         let keys: Vec<u64> = (1..=5000u64).map(|a| key(a as u32, Some(7))).collect();
-        let mut f = KeyFilter::with_capacity(keys.len());
-        keys.iter().for_each(|&k| f.insert(k));
-        assert!(keys.iter().all(|&k| f.may_contain(k)));
+        let mut f = BitFilter::with_bits(keys.len() * 16);
+        keys.iter().for_each(|&k| f.insert(fib_hash(k)));
+        assert!(keys.iter().all(|&k| f.may_contain(fib_hash(k))));
         let others = (1..=5000u32).map(|a| key(a, Some(8)));
-        let false_positives = others.filter(|&k| f.may_contain(k)).count();
+        let false_positives = others.filter(|&k| f.may_contain(fib_hash(k))).count();
         // 16 bits a key: about 6%; a broken hash would pass far more.
         assert!(false_positives < 600, "{false_positives} of 5000");
     }

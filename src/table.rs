@@ -64,6 +64,51 @@ fn pack_le(b: &[u8]) -> [u64; 2] {
     }
 }
 
+/// A one-hash Bloom filter: one bit per key, chosen by the top bits of the
+/// key's 64-bit hash (which the caller mixes). Lookups that usually miss
+/// (bigrams that are no feature, words in no list, word starts where no
+/// phrase begins) are answered from a bit array small enough to stay in
+/// cache, before the larger table behind it is touched.
+#[derive(Debug, Clone)]
+pub struct BitFilter {
+    bits: Box<[u64]>,
+    shift: u32,
+}
+
+impl BitFilter {
+    /// A filter of `n_bits` bits (rounded up to a power of two, at least 64).
+    pub fn with_bits(n_bits: usize) -> Self {
+        let n_bits = n_bits.next_power_of_two().max(64);
+        BitFilter {
+            bits: vec![0; n_bits / 64].into_boxed_slice(),
+            shift: 64 - n_bits.trailing_zeros(),
+        }
+    }
+
+    #[inline(always)]
+    fn bit(&self, hash: u64) -> usize {
+        (hash >> self.shift) as usize
+    }
+
+    pub fn insert(&mut self, hash: u64) {
+        let b = self.bit(hash);
+        self.bits[b / 64] |= 1 << (b % 64);
+    }
+
+    /// `false` only if no inserted hash has the same bit.
+    #[inline(always)]
+    pub fn may_contain(&self, hash: u64) -> bool {
+        let b = self.bit(hash);
+        self.bits[b / 64] & (1 << (b % 64)) != 0
+    }
+}
+
+/// Fibonacci hashing: the top bits of the product mix every bit of `x`.
+#[inline(always)]
+pub fn fib_hash(x: u64) -> u64 {
+    x.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
 /// A key of a [`Table`].
 pub trait Key: Copy + Eq {
     /// Marks free slots; never stored (`insert` rejects it, `get` misses it).
@@ -194,6 +239,23 @@ impl<K: Key, V: Copy + Default> FromIterator<(K, V)> for Table<K, V> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn bit_filter_keeps_what_it_holds_and_uses_its_top_bits() {
+        let mut f = BitFilter::with_bits(100); // rounded up to 128
+        assert_eq!(f.bits.len(), 2);
+        for x in 0..20u64 {
+            f.insert(fib_hash(x));
+        }
+        assert!((0..20u64).all(|x| f.may_contain(fib_hash(x))));
+        // Hashes that differ only below the top 7 bits share a bit.
+        let h = fib_hash(3);
+        assert!(f.may_contain(h ^ ((1 << 57) - 1)));
+        let passed = (1000..2000u64)
+            .filter(|&x| f.may_contain(fib_hash(x)))
+            .count();
+        assert!(passed < 400, "{passed} of 1000 with 20 of 128 bits set");
+    }
 
     proptest! {
         #[test]

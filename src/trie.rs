@@ -20,6 +20,8 @@
 
 use std::ops::Range;
 
+use crate::table::{fib_hash, BitFilter};
+
 /// A phrase set cannot hold the empty phrase: it would match between any two characters.
 #[derive(Debug, thiserror::Error)]
 #[error("empty phrase (number {0})")]
@@ -50,16 +52,14 @@ pub struct Trie {
     /// Some phrase starts with a non-word character, so word starts do not find
     /// all its matches and every character boundary has to be tried.
     nonword_first: bool,
-    /// A filter on the first three bytes: bit [`Trie::prefix_bit`] of
-    /// `class(a), class(b), class(c)` is set when some phrase starts with `a b c`
-    /// (or is `a b` or `a`, followed by anything). Most word starts fail this
-    /// one test instead of a walk whose end the branch predictor cannot guess;
-    /// bits are hashed, so a few pass that the walk then rejects.
-    prefixes: Box<[u64; PREFIX_BITS / 64]>,
+    /// A filter on the first three bytes: it holds [`Trie::prefix_hash`] of
+    /// `class(a), class(b), class(c)` when some phrase starts with `a b c` (or
+    /// is `a b` or `a`, followed by anything). Most word starts fail this one
+    /// test (8 KB) instead of a walk whose end the branch predictor cannot
+    /// guess; a few pass that the walk then rejects.
+    prefixes: BitFilter,
     stride: u32,
 }
-
-const PREFIX_BITS: usize = 1 << 16;
 
 impl Trie {
     /// A trie for `phrases`; a phrase's number is its index. Of two phrases
@@ -159,7 +159,7 @@ impl Trie {
         let max_base = cells.iter().map(|c| c.base as usize).max().unwrap_or(0);
         cells.resize(cells.len().max(max_base + k as usize + 1), free);
         let stride = u32::from(k) + 1;
-        let mut prefixes = Box::new([0u64; PREFIX_BITS / 64]);
+        let mut prefixes = BitFilter::with_bits(1 << 16);
         let all = 0..stride;
         for p in phrases {
             let c: Vec<u32> = p
@@ -171,8 +171,7 @@ impl Trie {
             let one = |i: usize| c.get(i).map_or(all.clone(), |&x| x..x + 1);
             for c1 in one(1) {
                 for c2 in one(2) {
-                    let bit = Self::prefix_bit(stride, c[0], c1, c2);
-                    prefixes[bit / 64] |= 1 << (bit % 64);
+                    prefixes.insert(Self::prefix_hash(stride, c[0], c1, c2));
                 }
             }
         }
@@ -207,11 +206,10 @@ impl Trie {
         (phrase != NONE).then_some((end, phrase as usize))
     }
 
-    /// Where the classes of a three-byte prefix are in `prefixes`.
+    /// The hash of the classes of a three-byte prefix, for `prefixes`.
     #[inline(always)]
-    fn prefix_bit(stride: u32, c0: u32, c1: u32, c2: u32) -> usize {
-        let x = (c0 * stride + c1) * stride + c2;
-        (x.wrapping_mul(0x9E37_79B1) >> 16) as usize
+    fn prefix_hash(stride: u32, c0: u32, c1: u32, c2: u32) -> u64 {
+        fib_hash(u64::from((c0 * stride + c1) * stride + c2))
     }
 
     /// Whether a phrase may start at `text[p]` (`p` in bounds): see `prefixes`.
@@ -221,8 +219,12 @@ impl Trie {
             text.get(i)
                 .map_or(0, |&b| u32::from(self.class[b as usize]))
         };
-        let bit = Self::prefix_bit(self.stride, class(p), class(p + 1), class(p + 2));
-        self.prefixes[bit / 64] & (1 << (bit % 64)) != 0
+        self.prefixes.may_contain(Self::prefix_hash(
+            self.stride,
+            class(p),
+            class(p + 1),
+            class(p + 2),
+        ))
     }
 
     /// The number of the phrase equal to `s`, if any.

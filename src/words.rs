@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
-use crate::table::{pack, Key, Table};
+use crate::table::{pack, BitFilter, Key, Table};
 
 /// One word with its byte range in the text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -268,20 +268,17 @@ static ASCII: [u8; 128] = {
 #[derive(Debug, Clone)]
 pub struct WordClasses {
     short: Table<[u64; 2], u16>,
-    /// A bit per hash of the keys in `short` (a one-hash Bloom filter): most
-    /// words asked about are in no list, and this 1 KB answers for most of
-    /// them where the table's slots would miss the cache.
-    filter: Box<[u64; FILTER_BITS / 64]>,
+    /// The keys of `short`: most words asked about are in no list, and these
+    /// 1 KB answer for most of them where the table's slots would miss the cache.
+    filter: BitFilter,
     long: HashMap<String, u16>,
 }
-
-const FILTER_BITS: usize = 1 << 13;
 
 impl Default for WordClasses {
     fn default() -> Self {
         WordClasses {
             short: Table::default(),
-            filter: Box::new([0; FILTER_BITS / 64]),
+            filter: BitFilter::with_bits(1 << 13),
             long: HashMap::new(),
         }
     }
@@ -292,25 +289,18 @@ impl WordClasses {
     pub fn insert(&mut self, lower: String, class: u16) {
         match short_key(&lower) {
             Some(k) => {
-                let bit = Self::filter_bit(k);
-                self.filter[bit / 64] |= 1 << (bit % 64);
+                // The table indexes with the hash's low bits, the filter with its top ones.
+                self.filter.insert(k.hash());
                 *self.short.get_or_insert(k, 0) |= class
             }
             None => *self.long.entry(lower).or_default() |= class,
         }
     }
 
-    /// The filter bit of `k`: top bits of its hash (the table indexes with the low ones).
-    #[inline(always)]
-    fn filter_bit(k: [u64; 2]) -> usize {
-        (k.hash() >> (64 - FILTER_BITS.trailing_zeros())) as usize
-    }
-
     /// The classes of a short key.
     #[inline(always)]
     fn of_short(&self, k: [u64; 2]) -> u16 {
-        let bit = Self::filter_bit(k);
-        if self.filter[bit / 64] & (1 << (bit % 64)) == 0 {
+        if !self.filter.may_contain(k.hash()) {
             return 0;
         }
         self.short.get(k).unwrap_or(0)
