@@ -177,16 +177,13 @@ struct Processed {
 fn read_batch(records: &mut Records, opts: &RunOptions, mut batch: Batch) -> io::Result<Batch> {
     batch.data.clear();
     batch.records.clear();
-    batch.bytes = 0;
-    while batch.records.len() < opts.batch_records && batch.bytes < opts.batch_bytes {
-        match records.next_record(&mut batch.data)? {
-            Some(r) => {
-                batch.bytes += r.len();
-                batch.records.push(r);
-            }
-            None => break,
-        }
-    }
+    records.next_records(
+        &mut batch.data,
+        &mut batch.records,
+        opts.batch_records,
+        opts.batch_bytes,
+    )?;
+    batch.bytes = batch.records.iter().map(ReadRecord::len).sum();
     Ok(batch)
 }
 
