@@ -6,7 +6,7 @@
 //! depend on the number of threads.
 
 use std::cell::RefCell;
-use std::io::{self, Write};
+use std::io::{self, IoSlice, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
@@ -246,9 +246,11 @@ fn write_batch(
     fail_fast: bool,
 ) -> io::Result<bool> {
     let mut recs = p.batch.records.iter();
+    // A failed record left nothing in its chunk's buffer: the outputs of a
+    // batch are its chunks' buffers, handed over in one call (a batch's
+    // output outgrows the output buffer, which then passes it on uncopied).
+    let mut outputs = Vec::with_capacity(p.chunks.len());
     for (results, buf) in &p.chunks {
-        // A failed record left nothing in `buf`: the outputs of a chunk are
-        // its buffer, written at once.
         for ((result, span), rec) in results.iter().zip(&mut recs) {
             summary.records += 1;
             summary.bytes += rec.len() as u64;
@@ -268,13 +270,57 @@ fn write_batch(
                     serde_json::to_writer(&mut *errors, &line)?;
                     errors.write_all(b"\n")?;
                     if fail_fast {
-                        out.write_all(&buf[..span.start])?;
+                        outputs.push(IoSlice::new(&buf[..span.start]));
+                        write_all_vectored(out, &mut outputs)?;
                         return Ok(false);
                     }
                 }
             }
         }
-        out.write_all(buf)?;
+        outputs.push(IoSlice::new(buf));
     }
+    write_all_vectored(out, &mut outputs)?;
     Ok(true)
+}
+
+/// `Write::write_all` for several buffers (std's `write_all_vectored` is unstable).
+fn write_all_vectored(out: &mut dyn Write, mut bufs: &mut [IoSlice<'_>]) -> io::Result<()> {
+    IoSlice::advance_slices(&mut bufs, 0);
+    while !bufs.is_empty() {
+        match out.write_vectored(bufs) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => IoSlice::advance_slices(&mut bufs, n),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Takes at most three bytes a call, from the first non-empty buffer only.
+    struct Trickle(Vec<u8>);
+
+    impl Write for Trickle {
+        fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+            let n = b.len().min(3);
+            self.0.extend_from_slice(&b[..n]);
+            Ok(n)
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn vectored_writes_survive_partial_writes_and_empty_buffers() {
+        let parts: [&[u8]; 5] = [b"", b"abcd", b"", b"efghijk", b"l"];
+        let mut slices: Vec<IoSlice> = parts.iter().map(|p| IoSlice::new(p)).collect();
+        let mut out = Trickle(Vec::new());
+        write_all_vectored(&mut out, &mut slices).unwrap();
+        assert_eq!(out.0, b"abcdefghijkl");
+    }
 }
