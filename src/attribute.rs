@@ -20,7 +20,7 @@ use crate::words::{words_and_starts_into, Word, WordClasses};
 /// The vocabulary used to read names: `models/default/names.tsv` and the
 /// built-in word lists below, one table of classes, so that reading a name
 /// looks each word up once. Words match in any case.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct NameVocab {
     classes: WordClasses,
 }
@@ -50,7 +50,9 @@ const GROUP_PRONOUN: u16 = 1024;
 
 impl NameVocab {
     pub fn parse(path: &Path, content: &str) -> Result<Self> {
-        let mut v = NameVocab::default();
+        let mut v = NameVocab {
+            classes: WordClasses::default(),
+        };
         for (n, line) in content.lines().enumerate() {
             let line = line.trim_end_matches('\r');
             if line.trim().is_empty() || line.starts_with('#') {

@@ -146,13 +146,14 @@ impl Records {
     /// the records [`Records::next_record`] would give one by one. The lines
     /// that lie whole in the read buffer are split there in one pass, which
     /// spares the thread that feeds the workers a call and a copy per line.
+    /// Returns the bytes of the records in `out`.
     pub fn next_records(
         &mut self,
         buf: &mut Vec<u8>,
         out: &mut Vec<ReadRecord>,
         max_records: usize,
         max_bytes: usize,
-    ) -> io::Result<()> {
+    ) -> io::Result<usize> {
         let mut bytes: usize = out.iter().map(ReadRecord::len).sum();
         while out.len() < max_records && bytes < max_bytes {
             if let Some(Current::Lines {
@@ -170,16 +171,17 @@ impl Records {
                     let text = &chunk[used..nl];
                     used = nl + 1;
                     *line += 1;
+                    let start = buf.len();
                     let read = if text.len() > self.max_record_bytes {
                         Err(too_long(self.max_record_bytes))
-                    } else if text.trim_ascii().is_empty() {
-                        continue; // blank lines are not records
                     } else {
-                        let text = text.strip_suffix(b"\r").unwrap_or(text);
                         buf.extend_from_slice(text);
-                        bytes += text.len();
-                        Ok(buf.len() - text.len()..buf.len())
+                        Ok(())
                     };
+                    let Some(read) = line_record(buf, start, read) else {
+                        continue;
+                    };
+                    bytes += buf.len() - start;
                     out.push(ReadRecord {
                         source: source.clone(),
                         line: *line,
@@ -201,7 +203,7 @@ impl Records {
                 None => break,
             }
         }
-        Ok(())
+        Ok(bytes)
     }
 
     /// The next record, its bytes appended to `buf`; or an I/O error that
@@ -250,16 +252,10 @@ impl Records {
                     let start = buf.len();
                     match read_line_bounded(reader, self.max_record_bytes, buf)? {
                         None => self.current = None,
-                        // Blank lines are not records.
-                        Some(Ok(())) if buf[start..].trim_ascii().is_empty() => {
-                            buf.truncate(start);
-                            continue;
-                        }
                         Some(read) => {
-                            if buf.len() > start && buf.last() == Some(&b'\r') {
-                                buf.pop(); // CRLF line ends
-                            }
-                            let bytes = read.map(|()| start..buf.len());
+                            let Some(bytes) = line_record(buf, start, read) else {
+                                continue;
+                            };
                             return Ok(Some(ReadRecord {
                                 source: source.clone(),
                                 line: *line,
@@ -355,6 +351,24 @@ fn read_line_bounded(
     }))
 }
 
+/// The record of a line appended to `buf` from `start` (`Err`: too long,
+/// nothing appended): `None` for a blank line, which is removed again (blank
+/// lines are not records); else its range without the `\r` of a CRLF end.
+fn line_record(
+    buf: &mut Vec<u8>,
+    start: usize,
+    read: Result<(), String>,
+) -> Option<Result<std::ops::Range<usize>, String>> {
+    if read.is_ok() && buf[start..].trim_ascii().is_empty() {
+        buf.truncate(start);
+        return None;
+    }
+    if buf.len() > start && buf.last() == Some(&b'\r') {
+        buf.pop();
+    }
+    Some(read.map(|()| start..buf.len()))
+}
+
 fn too_long(max: usize) -> String {
     format!("record larger than the limit of {max} bytes (--max-article-bytes)")
 }
@@ -435,9 +449,9 @@ mod tests {
                 }
             });
             let batched = all(&p, max, read_buffer, |r, buf, out| {
-                r.next_records(buf, out, batch_records, batch_bytes).unwrap();
-                let full = out.len() >= batch_records
-                    || out.iter().map(ReadRecord::len).sum::<usize>() >= batch_bytes;
+                let bytes = r.next_records(buf, out, batch_records, batch_bytes).unwrap();
+                assert_eq!(bytes, out.iter().map(ReadRecord::len).sum::<usize>());
+                let full = out.len() >= batch_records || bytes >= batch_bytes;
                 // A batch short of both limits means the input ended.
                 assert!(full || r.next_record(&mut Vec::new()).unwrap().is_none());
                 full

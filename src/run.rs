@@ -177,13 +177,12 @@ struct Processed {
 fn read_batch(records: &mut Records, opts: &RunOptions, mut batch: Batch) -> io::Result<Batch> {
     batch.data.clear();
     batch.records.clear();
-    records.next_records(
+    batch.bytes = records.next_records(
         &mut batch.data,
         &mut batch.records,
         opts.batch_records,
         opts.batch_bytes,
     )?;
-    batch.bytes = batch.records.iter().map(ReadRecord::len).sum();
     Ok(batch)
 }
 
