@@ -7,10 +7,10 @@
 
 use std::cell::RefCell;
 use std::io::{self, IoSlice, Write};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc, OnceLock};
 use std::time::Instant;
 
-use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::input::{RawRecord, ReadRecord, Records};
@@ -110,7 +110,7 @@ where
     let threads = pool.current_num_threads();
     let f = &f;
     pool.in_place_scope(|scope| -> io::Result<()> {
-        // Batches being processed, oldest first; each reports on its own channel.
+        // Batches being processed, oldest first.
         let mut in_flight = std::collections::VecDeque::new();
         // The buffers of the last batch written, for the next one to reuse
         // (fresh ones cost page faults on the thread that keeps the workers fed).
@@ -119,21 +119,15 @@ where
             let batch = read_batch(records, &opts, std::mem::take(&mut spare))?;
             let end = batch.records.is_empty();
             if !end {
-                let (done_tx, done_rx) = std::sync::mpsc::sync_channel::<Processed>(1);
-                scope.spawn(move |_| {
-                    let chunks = process(&batch, f, threads);
-                    // The receiver is gone only when the run stopped early.
-                    let _ = done_tx.send(Processed { batch, chunks });
-                });
-                in_flight.push_back(done_rx);
+                in_flight.push_back(Queued::spawn(scope, batch, f, threads));
             }
-            // Keep one batch in flight while reading the next, so that the
+            // Keep one batch queued while reading the next, so that the
             // pool never waits for the end of a batch.
             while in_flight.len() > usize::from(!end) {
                 let p = in_flight
                     .pop_front()
-                    .and_then(|rx| rx.recv().ok())
-                    .expect("a spawned batch always reports");
+                    .expect("the loop runs while batches are queued")
+                    .wait();
                 if !write_batch(&p, &mut summary, out, errors, opts.fail_fast)? {
                     summary.stopped = true;
                     return Ok(());
@@ -173,6 +167,75 @@ struct Processed {
     chunks: Vec<Chunk>,
 }
 
+/// A batch handed to the pool as independent chunk jobs.
+///
+/// Each chunk is its own job rather than a leaf of one parallel iterator:
+/// a worker that waits on a join runs whatever job is queued, so with a
+/// join tree per batch it would run the next batch inside the wait and
+/// report both at once, and the pool would then idle while this thread
+/// reads. Flat jobs taken in order never wait on one another.
+struct Queued {
+    shared: Arc<Shared>,
+    /// Sent once, by the last chunk to finish: one wake-up per batch.
+    done: mpsc::Receiver<()>,
+}
+
+/// What the chunk jobs of a batch share: its records, and a slot for the
+/// outcome of each chunk.
+struct Shared {
+    batch: Batch,
+    chunks: Vec<OnceLock<Chunk>>,
+}
+
+impl Queued {
+    fn spawn<'s, F>(scope: &rayon::Scope<'s>, batch: Batch, f: &'s F, threads: usize) -> Queued
+    where
+        F: Fn(&RawRecord<'_>, &mut Scratch, &mut Vec<u8>) -> Result<usize, RecordError> + Sync,
+    {
+        // Enough chunks for a fair share each near the end of a batch,
+        // few enough that a job costs nothing next to its records.
+        let len = (batch.records.len() / (threads * 8)).clamp(1, 64);
+        let n = batch.records.len().div_ceil(len);
+        let shared = Arc::new(Shared {
+            batch,
+            chunks: (0..n).map(|_| OnceLock::new()).collect(),
+        });
+        let left = Arc::new(AtomicUsize::new(n));
+        let (tx, done) = mpsc::sync_channel(1);
+        for i in 0..n {
+            let (shared, left, tx) = (shared.clone(), left.clone(), tx.clone());
+            scope.spawn(move |_| {
+                let recs = &shared.batch.records;
+                let recs = &recs[i * len..((i + 1) * len).min(recs.len())];
+                let chunk = process(&shared.batch.data, recs, f);
+                assert!(shared.chunks[i].set(chunk).is_ok(), "one job per chunk");
+                // Let go of the batch before counting this chunk done, so
+                // that the batch is the waiting thread's alone once all are.
+                drop(shared);
+                if left.fetch_sub(1, Ordering::AcqRel) == 1 {
+                    // The receiver is gone only when the run stopped early.
+                    let _ = tx.send(());
+                }
+            });
+        }
+        Queued { shared, done }
+    }
+
+    /// Block until every chunk is done; the outcomes in input order.
+    fn wait(self) -> Processed {
+        self.done.recv().expect("the last chunk of a batch reports");
+        let Shared { batch, chunks } =
+            Arc::into_inner(self.shared).expect("chunks let go of their batch before reporting");
+        Processed {
+            batch,
+            chunks: chunks
+                .into_iter()
+                .map(|c| c.into_inner().expect("every chunk was processed"))
+                .collect(),
+        }
+    }
+}
+
 /// Read the next batch into the buffers of `batch` (emptied first).
 fn read_batch(records: &mut Records, opts: &RunOptions, mut batch: Batch) -> io::Result<Batch> {
     batch.data.clear();
@@ -186,44 +249,36 @@ fn read_batch(records: &mut Records, opts: &RunOptions, mut batch: Batch) -> io:
     Ok(batch)
 }
 
-/// Run `f` over `records` on the current pool. Records go to the workers in
-/// small chunks that share one output buffer, so a record costs no allocation
-/// of its own; the chunks come back in input order.
-fn process<F>(batch: &Batch, f: &F, threads: usize) -> Vec<Chunk>
+/// Run `f` over `recs`, whose bytes are in `data`. The records share one
+/// output buffer, so a record costs no allocation of its own.
+fn process<F>(data: &[u8], recs: &[ReadRecord], f: &F) -> Chunk
 where
     F: Fn(&RawRecord<'_>, &mut Scratch, &mut Vec<u8>) -> Result<usize, RecordError> + Sync,
 {
-    let chunk = (batch.records.len() / (threads * 8)).clamp(1, 64);
-    batch
-        .records
-        .par_chunks(chunk)
-        .map(|recs| {
-            // Room for the usual output (score: 1.35 bytes per input byte;
-            // classify: the record and ~190 bytes), so that the buffer is
-            // not moved to fresh pages as it grows.
-            let input: usize = recs.iter().map(ReadRecord::len).sum();
-            let mut buf = Vec::with_capacity(input * 3 / 2 + recs.len() * 256);
-            let results = with_scratch(|scratch| {
-                recs.iter()
-                    .map(|rec| {
-                        let start = buf.len();
-                        let r = f(&rec.view(&batch.data), scratch, &mut buf);
-                        if r.is_err() {
-                            buf.truncate(start);
-                        }
-                        (r, start..buf.len())
-                    })
-                    .collect()
-            });
-            (results, buf)
-        })
-        .collect()
+    // Room for the usual output (score: 1.35 bytes per input byte;
+    // classify: the record and ~190 bytes), so that the buffer is
+    // not moved to fresh pages as it grows.
+    let input: usize = recs.iter().map(ReadRecord::len).sum();
+    let mut buf = Vec::with_capacity(input * 3 / 2 + recs.len() * 256);
+    let results = with_scratch(|scratch| {
+        recs.iter()
+            .map(|rec| {
+                let start = buf.len();
+                let r = f(&rec.view(data), scratch, &mut buf);
+                if r.is_err() {
+                    buf.truncate(start);
+                }
+                (r, start..buf.len())
+            })
+            .collect()
+    });
+    (results, buf)
 }
 
 thread_local! {
     /// The worker's buffers, kept from chunk to chunk and batch to batch: a
-    /// fresh [`Scratch`] zeroes ~100 KB of counting slots on first use, and
-    /// rayon would make one for every piece it splits a batch into.
+    /// fresh [`Scratch`] zeroes ~100 KB of counting slots on first use, and a
+    /// batch is cut into dozens of chunk jobs.
     static SCRATCH: RefCell<Scratch> = RefCell::default();
 }
 
@@ -299,6 +354,103 @@ fn write_all_vectored(out: &mut dyn Write, mut bufs: &mut [IoSlice<'_>]) -> io::
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Echo each record on its own line; records that start with `x` fail.
+    fn echo(rec: &RawRecord<'_>, _: &mut Scratch, out: &mut Vec<u8>) -> Result<usize, RecordError> {
+        let bytes = rec.bytes.unwrap();
+        if bytes.starts_with(b"x") {
+            out.extend_from_slice(b"partial output, to be dropped");
+            return Err(RecordError {
+                id: None,
+                message: String::from_utf8_lossy(bytes).into_owned(),
+            });
+        }
+        out.extend_from_slice(bytes);
+        out.push(b'\n');
+        Ok(1)
+    }
+
+    /// Run `echo` over `lines`: (summary, output, errors).
+    fn echo_run(lines: &[String], opts: RunOptions) -> (Summary, String, String) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("in.jsonl");
+        std::fs::write(&path, lines.concat()).unwrap();
+        let mut records = Records::new(vec![crate::input::Input::Jsonl(path)], 1 << 20);
+        let (mut out, mut errors) = (Vec::new(), Vec::new());
+        let stop = AtomicBool::new(false);
+        let summary = run(
+            &mut records,
+            echo,
+            &mut out,
+            &mut errors,
+            opts,
+            &stop,
+            |_| {},
+        )
+        .unwrap();
+        let text = |b: Vec<u8>| String::from_utf8(b).unwrap();
+        (summary, text(out), text(errors))
+    }
+
+    #[test]
+    fn many_batches_of_many_chunks_come_out_in_order() {
+        // Every 7th record fails; batches of 97 records are cut into chunks
+        // of 4 (97 / (3 threads * 8)), so a batch has 25 chunk jobs.
+        let lines: Vec<String> = (0..5_000)
+            .map(|i| {
+                if i % 7 == 3 {
+                    format!("x{i}\n")
+                } else {
+                    format!("r{i}\n")
+                }
+            })
+            .collect();
+        let opts = RunOptions {
+            threads: 3,
+            batch_records: 97,
+            ..RunOptions::default()
+        };
+        let (summary, out, errors) = echo_run(&lines, opts);
+        let want: String = lines
+            .iter()
+            .filter(|l| l.starts_with('r'))
+            .cloned()
+            .collect();
+        assert_eq!(out, want);
+        let failed: Vec<u64> = errors
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<serde_json::Value>(l).unwrap()["line"]
+                    .as_u64()
+                    .unwrap()
+            })
+            .collect();
+        let want_failed: Vec<u64> = (0..5_000).filter(|i| i % 7 == 3).map(|i| i + 1).collect();
+        assert_eq!(failed, want_failed);
+        assert_eq!(
+            (summary.records, summary.failed),
+            (5_000, want_failed.len() as u64)
+        );
+        assert_eq!(summary.ok + summary.failed, summary.records);
+    }
+
+    #[test]
+    fn fail_fast_writes_what_came_before_the_first_error() {
+        let mut lines: Vec<String> = (0..3_000).map(|i| format!("r{i}\n")).collect();
+        lines[2_000] = "x2000\n".into();
+        lines[2_500] = "x2500\n".into();
+        let opts = RunOptions {
+            threads: 2,
+            batch_records: 64,
+            fail_fast: true,
+            ..RunOptions::default()
+        };
+        let (summary, out, errors) = echo_run(&lines, opts);
+        assert_eq!(out, lines[..2_000].concat());
+        assert_eq!(errors.lines().count(), 1);
+        assert!(errors.contains("x2000"), "{errors}");
+        assert!(summary.stopped);
+    }
 
     /// Takes at most three bytes a call, from the first non-empty buffer only.
     struct Trickle(Vec<u8>);
