@@ -22,16 +22,28 @@ pub struct RawRecord<'a> {
 /// A record as read: where it came from, and where its bytes went in the
 /// buffer given to [`Records::next_record`]. A batch of records shares one
 /// buffer, so reading a record costs no allocation of its own.
+///
+/// A JSONL record names its input by number ([`Records::source`] gives the
+/// name): the thread that reads for the workers makes hundreds of thousands
+/// of records a second, and a shared name would cost two atomic operations each.
 #[derive(Debug)]
 pub struct ReadRecord {
-    /// File name, or `-` for standard input (shared by a file's records).
-    pub source: std::sync::Arc<str>,
+    /// The input it came from, in the order of [`Records::new`]'s inputs.
+    pub input: usize,
     /// 1-based line number (0 for a `.txt` file record).
     pub line: usize,
-    /// For `.txt` inputs, the id (file stem).
-    pub txt_id: Option<String>,
+    /// For a record of a `.txt` directory, its file.
+    pub file: Option<Box<TxtFile>>,
     /// The record's bytes in the buffer, or why they could not be read whole.
     pub bytes: Result<std::ops::Range<usize>, String>,
+}
+
+/// The file of a record read from a directory of `.txt` files.
+#[derive(Debug)]
+pub struct TxtFile {
+    pub path: String,
+    /// The record's id: the file stem.
+    pub id: String,
 }
 
 impl ReadRecord {
@@ -47,7 +59,7 @@ impl ReadRecord {
     /// The record, given the buffer it was read into.
     pub fn view<'a>(&'a self, buf: &'a [u8]) -> RawRecord<'a> {
         RawRecord {
-            txt_id: self.txt_id.as_deref(),
+            txt_id: self.file.as_ref().map(|f| f.id.as_str()),
             bytes: match &self.bytes {
                 Ok(r) => Ok(&buf[r.clone()]),
                 Err(m) => Err(m),
@@ -109,11 +121,12 @@ pub struct Records {
     max_record_bytes: usize,
     /// Read buffer size for JSONL inputs.
     read_buffer: usize,
+    /// The names of the inputs opened so far (file name, or `-` for standard input).
+    names: Vec<String>,
 }
 
 enum Current {
     Lines {
-        source: std::sync::Arc<str>,
         reader: Box<dyn BufRead + Send>,
         line: usize,
     },
@@ -138,6 +151,15 @@ impl Records {
             current: None,
             max_record_bytes,
             read_buffer,
+            names: Vec::new(),
+        }
+    }
+
+    /// Where `rec` came from: its file, or `-` for standard input.
+    pub fn source<'a>(&'a self, rec: &'a ReadRecord) -> &'a str {
+        match &rec.file {
+            Some(f) => &f.path,
+            None => &self.names[rec.input],
         }
     }
 
@@ -156,12 +178,8 @@ impl Records {
     ) -> io::Result<usize> {
         let mut bytes: usize = out.iter().map(ReadRecord::len).sum();
         while out.len() < max_records && bytes < max_bytes {
-            if let Some(Current::Lines {
-                source,
-                reader,
-                line,
-            }) = &mut self.current
-            {
+            if let Some(Current::Lines { reader, line }) = &mut self.current {
+                let input = self.names.len() - 1;
                 let chunk = reader.fill_buf()?;
                 let mut used = 0;
                 for nl in memchr::memchr_iter(b'\n', chunk) {
@@ -183,9 +201,9 @@ impl Records {
                     };
                     bytes += buf.len() - start;
                     out.push(ReadRecord {
-                        source: source.clone(),
+                        input,
                         line: *line,
-                        txt_id: None,
+                        file: None,
                         bytes: read,
                     });
                 }
@@ -215,9 +233,12 @@ impl Records {
                     let Some(input) = self.inputs.next() else {
                         return Ok(None);
                     };
+                    self.names.push(match &input {
+                        Input::Stdin => "-".into(),
+                        Input::Jsonl(p) | Input::TxtDir(p) => p.display().to_string(),
+                    });
                     self.current = Some(match input {
                         Input::Stdin => Current::Lines {
-                            source: "-".into(),
                             reader: Box::new(BufReader::with_capacity(
                                 self.read_buffer,
                                 io::stdin(),
@@ -229,7 +250,6 @@ impl Records {
                                 io::Error::new(e.kind(), format!("{}: {e}", p.display()))
                             })?;
                             Current::Lines {
-                                source: p.display().to_string().into(),
                                 reader: Box::new(BufReader::with_capacity(self.read_buffer, f)),
                                 line: 0,
                             }
@@ -243,11 +263,7 @@ impl Records {
                         },
                     });
                 }
-                Some(Current::Lines {
-                    source,
-                    reader,
-                    line,
-                }) => {
+                Some(Current::Lines { reader, line }) => {
                     *line += 1;
                     let start = buf.len();
                     match read_line_bounded(reader, self.max_record_bytes, buf)? {
@@ -257,9 +273,9 @@ impl Records {
                                 continue;
                             };
                             return Ok(Some(ReadRecord {
-                                source: source.clone(),
+                                input: self.names.len() - 1,
                                 line: *line,
-                                txt_id: None,
+                                file: None,
                                 bytes,
                             }));
                         }
@@ -276,9 +292,12 @@ impl Records {
                         .unwrap_or_default();
                     let bytes = read_file_bounded(&path, self.max_record_bytes, buf);
                     return Ok(Some(ReadRecord {
-                        source: path.display().to_string().into(),
+                        input: self.names.len() - 1,
                         line: 0,
-                        txt_id: Some(id),
+                        file: Some(Box::new(TxtFile {
+                            path: path.display().to_string(),
+                            id,
+                        })),
                         bytes,
                     }));
                 }

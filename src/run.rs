@@ -53,6 +53,15 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// Add the counts of `other`.
+    fn add(&mut self, other: &Summary) {
+        self.records += other.records;
+        self.ok += other.ok;
+        self.failed += other.failed;
+        self.outputs += other.outputs;
+        self.bytes += other.bytes;
+    }
+
     pub fn mb_per_s(&self) -> f64 {
         if self.seconds > 0.0 {
             self.bytes as f64 / 1e6 / self.seconds
@@ -76,11 +85,24 @@ fn is_zero(n: &usize) -> bool {
     *n == 0
 }
 
-/// Per chunk of records: each one's outcome and its span of the shared output.
-type Chunk = (
-    Vec<(Result<usize, RecordError>, std::ops::Range<usize>)>,
-    Vec<u8>,
-);
+/// A chunk of a batch, processed: its records' outputs one after the other,
+/// their counts, and the records that failed (they leave no output). The
+/// writer's work is then per chunk and per failure, not per record.
+struct Chunk {
+    out: Vec<u8>,
+    tally: Summary,
+    failures: Vec<Failure>,
+}
+
+/// A failed record of a chunk.
+struct Failure {
+    /// Its index in the chunk.
+    index: usize,
+    /// The chunk's counts and output length before it.
+    before: Summary,
+    out_len: usize,
+    error: RecordError,
+}
 
 /// Process every record with `f`, writing outputs to `out` and one JSON error
 /// line per failed record to `errors`. `progress` receives input bytes done.
@@ -128,7 +150,7 @@ where
                     .pop_front()
                     .expect("the loop runs while batches are queued")
                     .wait();
-                if !write_batch(&p, &mut summary, out, errors, opts.fail_fast)? {
+                if !write_batch(&p, records, &mut summary, out, errors, opts.fail_fast)? {
                     summary.stopped = true;
                     return Ok(());
                 }
@@ -259,20 +281,35 @@ where
     // classify: the record and ~190 bytes), so that the buffer is
     // not moved to fresh pages as it grows.
     let input: usize = recs.iter().map(ReadRecord::len).sum();
-    let mut buf = Vec::with_capacity(input * 3 / 2 + recs.len() * 256);
-    let results = with_scratch(|scratch| {
-        recs.iter()
-            .map(|rec| {
-                let start = buf.len();
-                let r = f(&rec.view(data), scratch, &mut buf);
-                if r.is_err() {
-                    buf.truncate(start);
+    let mut chunk = Chunk {
+        out: Vec::with_capacity(input * 3 / 2 + recs.len() * 256),
+        tally: Summary::default(),
+        failures: Vec::new(),
+    };
+    with_scratch(|scratch| {
+        for (index, rec) in recs.iter().enumerate() {
+            let start = chunk.out.len();
+            match f(&rec.view(data), scratch, &mut chunk.out) {
+                Ok(n) => {
+                    chunk.tally.ok += 1;
+                    chunk.tally.outputs += n as u64;
                 }
-                (r, start..buf.len())
-            })
-            .collect()
+                Err(error) => {
+                    chunk.out.truncate(start);
+                    chunk.failures.push(Failure {
+                        index,
+                        before: chunk.tally.clone(),
+                        out_len: start,
+                        error,
+                    });
+                    chunk.tally.failed += 1;
+                }
+            }
+            chunk.tally.records += 1;
+            chunk.tally.bytes += rec.len() as u64;
+        }
     });
-    (results, buf)
+    chunk
 }
 
 thread_local! {
@@ -294,44 +331,45 @@ fn with_scratch<R>(work: impl FnOnce(&mut Scratch) -> R) -> R {
 /// `fail_fast` stopped at an error.
 fn write_batch(
     p: &Processed,
+    records: &Records,
     summary: &mut Summary,
     out: &mut dyn Write,
     errors: &mut dyn Write,
     fail_fast: bool,
 ) -> io::Result<bool> {
-    let mut recs = p.batch.records.iter();
-    // A failed record left nothing in its chunk's buffer: the outputs of a
-    // batch are its chunks' buffers, handed over in one call (a batch's
-    // output outgrows the output buffer, which then passes it on uncopied).
+    // The outputs of a batch are its chunks' buffers, handed over in one
+    // call (a batch's output outgrows the output buffer, which then passes
+    // it on uncopied).
     let mut outputs = Vec::with_capacity(p.chunks.len());
-    for (results, buf) in &p.chunks {
-        for ((result, span), rec) in results.iter().zip(&mut recs) {
-            summary.records += 1;
-            summary.bytes += rec.len() as u64;
-            match result {
-                Ok(n) => {
-                    summary.ok += 1;
-                    summary.outputs += *n as u64;
-                }
-                Err(e) => {
-                    summary.failed += 1;
-                    let line = ErrorOut {
-                        source: &rec.source,
-                        line: rec.line,
-                        id: e.id.as_deref(),
-                        error: &e.message,
-                    };
-                    serde_json::to_writer(&mut *errors, &line)?;
-                    errors.write_all(b"\n")?;
-                    if fail_fast {
-                        outputs.push(IoSlice::new(&buf[..span.start]));
-                        write_all_vectored(out, &mut outputs)?;
-                        return Ok(false);
-                    }
-                }
+    // The index in the batch of the chunk's first record.
+    let mut first = 0;
+    for chunk in &p.chunks {
+        for failure in &chunk.failures {
+            let rec = &p.batch.records[first + failure.index];
+            let line = ErrorOut {
+                source: records.source(rec),
+                line: rec.line,
+                id: failure.error.id.as_deref(),
+                error: &failure.error.message,
+            };
+            serde_json::to_writer(&mut *errors, &line)?;
+            errors.write_all(b"\n")?;
+            if fail_fast {
+                summary.add(&failure.before);
+                summary.add(&Summary {
+                    records: 1,
+                    failed: 1,
+                    bytes: rec.len() as u64,
+                    ..Summary::default()
+                });
+                outputs.push(IoSlice::new(&chunk.out[..failure.out_len]));
+                write_all_vectored(out, &mut outputs)?;
+                return Ok(false);
             }
         }
-        outputs.push(IoSlice::new(buf));
+        summary.add(&chunk.tally);
+        outputs.push(IoSlice::new(&chunk.out));
+        first += chunk.tally.records as usize;
     }
     write_all_vectored(out, &mut outputs)?;
     Ok(true)
@@ -450,6 +488,16 @@ mod tests {
         assert_eq!(errors.lines().count(), 1);
         assert!(errors.contains("x2000"), "{errors}");
         assert!(summary.stopped);
+        // Counted up to the failed record, whatever the chunks around it.
+        let (records, ok, failed) = (summary.records, summary.ok, summary.failed);
+        assert_eq!((records, ok, failed), (2_001, 2_000, 1));
+        assert_eq!(
+            summary.bytes,
+            lines[..=2_000]
+                .iter()
+                .map(|l| l.len() as u64 - 1)
+                .sum::<u64>()
+        );
     }
 
     /// Takes at most three bytes a call, from the first non-empty buffer only.

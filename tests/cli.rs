@@ -235,6 +235,45 @@ fn bad_records_get_one_error_each_and_the_run_goes_on() {
 }
 
 #[test]
+fn errors_name_their_input_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let (one, two, txt) = (
+        dir.path().join("one.jsonl"),
+        dir.path().join("two.jsonl"),
+        dir.path().join("texts"),
+    );
+    std::fs::write(&one, "{\"id\": \"a\", \"text\": \"x\"}\nnot json\n").unwrap();
+    std::fs::write(&two, "\n{\"id\": \"b\"}\n").unwrap();
+    std::fs::create_dir(&txt).unwrap();
+    std::fs::write(txt.join("empty.txt"), "").unwrap();
+    let paths = [&one, &two, &txt].map(|p| p.to_str().unwrap().to_string());
+    let args = ["score", "-q", &paths[0], &paths[1], &paths[2]];
+    let out = stance(&args, None);
+    assert_eq!(out.status.code(), Some(3));
+    let got: Vec<(String, Option<u64>, Option<String>)> = String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .map(|e| {
+            let source = e["source"].as_str().unwrap().to_string();
+            (
+                source,
+                e["line"].as_u64(),
+                e["id"].as_str().map(String::from),
+            )
+        })
+        .collect();
+    let empty = txt.join("empty.txt").to_str().unwrap().to_string();
+    assert_eq!(
+        got,
+        [
+            (paths[0].clone(), Some(2), None),
+            (paths[1].clone(), Some(2), Some("b".into())),
+            (empty, None, Some("empty".into())),
+        ]
+    );
+}
+
+#[test]
 fn fail_fast_stops_at_first_bad_record() {
     let input = b"{\"id\": \"a\", \"text\": \"x\"}\nnot json\n{\"id\": \"b\", \"text\": \"y\"}\n";
     let out = stance(&["score", "--fail-fast"], Some(input));
