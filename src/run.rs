@@ -146,10 +146,14 @@ where
             // Keep one batch queued while reading the next, so that the
             // pool never waits for the end of a batch.
             while in_flight.len() > usize::from(!end) {
-                let p = in_flight
+                let Some(p) = in_flight
                     .pop_front()
                     .expect("the loop runs while batches are queued")
-                    .wait();
+                    .wait()
+                else {
+                    // A chunk job panicked; the scope re-raises its panic.
+                    return Ok(());
+                };
                 if !write_batch(&p, records, &mut summary, out, errors, opts.fail_fast)? {
                     summary.stopped = true;
                     return Ok(());
@@ -243,18 +247,19 @@ impl Queued {
         Queued { shared, done }
     }
 
-    /// Block until every chunk is done; the outcomes in input order.
-    fn wait(self) -> Processed {
-        self.done.recv().expect("the last chunk of a batch reports");
+    /// Block until every chunk is done; the outcomes in input order, or
+    /// `None` when a chunk job panicked (it never counted itself done).
+    fn wait(self) -> Option<Processed> {
+        self.done.recv().ok()?;
         let Shared { batch, chunks } =
             Arc::into_inner(self.shared).expect("chunks let go of their batch before reporting");
-        Processed {
+        Some(Processed {
             batch,
             chunks: chunks
                 .into_iter()
                 .map(|c| c.into_inner().expect("every chunk was processed"))
                 .collect(),
-        }
+        })
     }
 }
 
@@ -497,6 +502,40 @@ mod tests {
                 .iter()
                 .map(|l| l.len() as u64 - 1)
                 .sum::<u64>()
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "boom")]
+    fn a_panicking_record_ends_the_run_instead_of_hanging_it() {
+        fn boom(
+            rec: &RawRecord<'_>,
+            s: &mut Scratch,
+            out: &mut Vec<u8>,
+        ) -> Result<usize, RecordError> {
+            assert!(rec.bytes != Ok(b"r700"), "boom");
+            echo(rec, s, out)
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("in.jsonl");
+        let lines: String = (0..2_000).map(|i| format!("r{i}\n")).collect();
+        std::fs::write(&path, lines).unwrap();
+        let mut records = Records::new(vec![crate::input::Input::Jsonl(path)], 1 << 20);
+        let opts = RunOptions {
+            threads: 2,
+            batch_records: 50,
+            ..RunOptions::default()
+        };
+        let (mut out, mut errors) = (Vec::new(), Vec::new());
+        let stop = AtomicBool::new(false);
+        let _ = run(
+            &mut records,
+            boom,
+            &mut out,
+            &mut errors,
+            opts,
+            &stop,
+            |_| {},
         );
     }
 
