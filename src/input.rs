@@ -123,12 +123,39 @@ pub struct Records {
     read_buffer: usize,
     /// The names of the inputs opened so far (file name, or `-` for standard input).
     names: Vec<String>,
+    /// The last [`Records::next_records`] stopped because standard input paused.
+    idle: bool,
+}
+
+/// How long a batch waits for standard input to send more before it goes to
+/// the workers short: long enough that a producer writing steadily never
+/// looks idle, short enough for a live feed (`tail -f feed.jsonl | stance score`).
+const IDLE_WAIT_MS: i32 = 50;
+
+/// Whether standard input has bytes to read (or has ended) within `ms`.
+#[cfg(unix)]
+fn stdin_ready(ms: i32) -> bool {
+    let mut fd = libc::pollfd {
+        fd: libc::STDIN_FILENO,
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    // SAFETY: `fd` is one valid pollfd for the duration of the call. An
+    // error (-1) counts as ready: the read that follows reports it.
+    unsafe { libc::poll(&mut fd, 1, ms) != 0 }
+}
+
+#[cfg(not(unix))]
+fn stdin_ready(_ms: i32) -> bool {
+    true
 }
 
 enum Current {
     Lines {
         reader: Box<dyn BufRead + Send>,
         line: usize,
+        /// Reading standard input, which may pause.
+        stdin: bool,
     },
     Txt {
         files: std::vec::IntoIter<PathBuf>,
@@ -152,7 +179,15 @@ impl Records {
             max_record_bytes,
             read_buffer,
             names: Vec::new(),
+            idle: false,
         }
+    }
+
+    /// Whether the last [`Records::next_records`] returned short because
+    /// standard input had nothing more to read for a while: what was read
+    /// is then worth processing and writing at once.
+    pub fn idle(&self) -> bool {
+        self.idle
     }
 
     /// Where `rec` came from: its file, or `-` for standard input.
@@ -177,10 +212,24 @@ impl Records {
         max_bytes: usize,
     ) -> io::Result<usize> {
         let mut bytes: usize = out.iter().map(ReadRecord::len).sum();
+        self.idle = false;
+        // Whether the read buffer may be empty, so that the next fill may
+        // wait for input. Without records to hand over, waiting is right.
+        let mut may_wait = true;
         while out.len() < max_records && bytes < max_bytes {
-            if let Some(Current::Lines { reader, line }) = &mut self.current {
+            if let Some(Current::Lines {
+                reader,
+                line,
+                stdin,
+            }) = &mut self.current
+            {
+                if may_wait && *stdin && !out.is_empty() && !stdin_ready(IDLE_WAIT_MS) {
+                    self.idle = true;
+                    break;
+                }
                 let input = self.names.len() - 1;
                 let chunk = reader.fill_buf()?;
+                let filled = chunk.len();
                 let mut used = 0;
                 for nl in memchr::memchr_iter(b'\n', chunk) {
                     if out.len() >= max_records || bytes >= max_bytes {
@@ -208,10 +257,12 @@ impl Records {
                     });
                 }
                 reader.consume(used);
+                may_wait = used == filled;
                 if used > 0 {
                     continue;
                 }
             }
+            may_wait = true;
             // A line that runs past the read buffer, the end of an input, or `.txt` files.
             match self.next_record(buf)? {
                 Some(r) => {
@@ -244,6 +295,7 @@ impl Records {
                                 io::stdin(),
                             )),
                             line: 0,
+                            stdin: true,
                         },
                         Input::Jsonl(p) => {
                             let f = File::open(&p).map_err(|e| {
@@ -252,6 +304,7 @@ impl Records {
                             Current::Lines {
                                 reader: Box::new(BufReader::with_capacity(self.read_buffer, f)),
                                 line: 0,
+                                stdin: false,
                             }
                         }
                         Input::TxtDir(d) => Current::Txt {
@@ -263,7 +316,7 @@ impl Records {
                         },
                     });
                 }
-                Some(Current::Lines { reader, line }) => {
+                Some(Current::Lines { reader, line, .. }) => {
                     *line += 1;
                     let start = buf.len();
                     match read_line_bounded(reader, self.max_record_bytes, buf)? {

@@ -83,7 +83,8 @@ const SCORE_HELP: &str =
 
 INPUT is a JSONL file of articles, `-` for standard input (the default), or a directory of .txt
 files (id = file stem). An article record needs `id` (string or number) and `text`; `date`,
-`title`, `source`, `url` are optional and copied to the output.
+`title`, `source`, `url` are optional and copied to the output. Standard input may be a live
+feed: when it pauses for 50 ms, what it sent so far is scored and written out at once.
 
 Output: JSONL, one line per statement, articles in input order, statements in text order:
   article_id, speaker (main speaker), speakers (all speakers of a joint statement),

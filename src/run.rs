@@ -140,12 +140,15 @@ where
         loop {
             let batch = read_batch(records, &opts, std::mem::take(&mut spare))?;
             let end = batch.records.is_empty();
+            // Standard input paused: write everything read so far before
+            // waiting for more.
+            let idle = records.idle();
             if !end {
                 in_flight.push_back(Queued::spawn(scope, batch, f, threads));
             }
             // Keep one batch queued while reading the next, so that the
             // pool never waits for the end of a batch.
-            while in_flight.len() > usize::from(!end) {
+            while in_flight.len() > usize::from(!end && !idle) {
                 let Some(p) = in_flight
                     .pop_front()
                     .expect("the loop runs while batches are queued")
@@ -170,6 +173,10 @@ where
             }
             if end {
                 return Ok(());
+            }
+            if idle {
+                out.flush()?;
+                errors.flush()?;
             }
         }
     })?;

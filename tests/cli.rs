@@ -354,6 +354,37 @@ fn output_file_is_written_whole() {
 }
 
 #[test]
+fn a_paused_input_stream_gets_its_output_before_it_ends() {
+    use std::io::BufRead;
+    let article = std::fs::read(common::fixture("seed_article.jsonl")).unwrap();
+    let mut child = spawn(&["score", "-q"]);
+    let mut stdin = child.stdin.take().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines() {
+            let _ = tx.send(line.unwrap());
+        }
+    });
+    stdin.write_all(&article).unwrap();
+    stdin.flush().unwrap();
+    // Standard input stays open: a live feed that has paused. The wait is
+    // only a guard against hanging; the output comes as soon as it is made.
+    let first = rx.recv_timeout(std::time::Duration::from_secs(120));
+    drop(stdin);
+    assert!(child.wait().unwrap().success());
+    reader.join().unwrap();
+    let first: Value =
+        serde_json::from_str(&first.expect("output before the input ended")).unwrap();
+    assert_eq!(first["article_id"], "seed-2025-05-17");
+    let rest = rx.try_iter().count();
+    assert_eq!(
+        rest + 1,
+        lines(&stance(&["score", "-q"], Some(&article)).stdout).len()
+    );
+}
+
+#[test]
 fn output_to_a_pipe_is_written_in_place() {
     use std::os::unix::fs::FileTypeExt;
     // A FIFO stands in for `-o /dev/null`: renaming over it would make it a regular file.
