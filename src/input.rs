@@ -125,6 +125,8 @@ pub struct Records {
     names: Vec<String>,
     /// The last [`Records::next_records`] stopped because standard input paused.
     idle: bool,
+    /// Set (by a signal handler) to end a wait for standard input.
+    stop: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 /// How long a batch waits for standard input to send more before it goes to
@@ -140,14 +142,31 @@ fn stdin_ready(ms: i32) -> bool {
         events: libc::POLLIN,
         revents: 0,
     };
-    // SAFETY: `fd` is one valid pollfd for the duration of the call. An
-    // error (-1) counts as ready: the read that follows reports it.
-    unsafe { libc::poll(&mut fd, 1, ms) != 0 }
+    // SAFETY: `fd` is one valid pollfd for the duration of the call.
+    let n = unsafe { libc::poll(&mut fd, 1, ms) };
+    // A signal interrupts the wait (the caller looks at its flag); another
+    // error counts as ready, for the read that follows to report.
+    n > 0 || (n < 0 && io::Error::last_os_error().kind() != io::ErrorKind::Interrupted)
 }
 
 #[cfg(not(unix))]
 fn stdin_ready(_ms: i32) -> bool {
     true
+}
+
+/// Wait for standard input to be readable: `true` once it is (or has
+/// ended); `false` if it pauses while there are records to hand over, or
+/// once `stop` is set. Waiting in slices keeps a signal from going unheeded
+/// until the next input arrives.
+fn wait_for_stdin(hand_over: bool, stop: Option<&std::sync::atomic::AtomicBool>) -> bool {
+    loop {
+        if stdin_ready(IDLE_WAIT_MS) {
+            return true;
+        }
+        if hand_over || stop.is_some_and(|s| s.load(std::sync::atomic::Ordering::Relaxed)) {
+            return false;
+        }
+    }
 }
 
 enum Current {
@@ -180,7 +199,15 @@ impl Records {
             read_buffer,
             names: Vec::new(),
             idle: false,
+            stop: None,
         }
+    }
+
+    /// Make a wait for standard input end once `flag` is set: reading then
+    /// stops as if the input had ended.
+    pub fn stop_on(mut self, flag: std::sync::Arc<std::sync::atomic::AtomicBool>) -> Self {
+        self.stop = Some(flag);
+        self
     }
 
     /// Whether the last [`Records::next_records`] returned short because
@@ -214,17 +241,21 @@ impl Records {
         let mut bytes: usize = out.iter().map(ReadRecord::len).sum();
         self.idle = false;
         // Whether the read buffer may be empty, so that the next fill may
-        // wait for input. Without records to hand over, waiting is right.
+        // wait for input.
         let mut may_wait = true;
         while out.len() < max_records && bytes < max_bytes {
+            // Open the input here, so that its first read can wait like any other.
+            if self.current.is_none() && !self.open_next()? {
+                break;
+            }
             if let Some(Current::Lines {
                 reader,
                 line,
                 stdin,
             }) = &mut self.current
             {
-                if may_wait && *stdin && !out.is_empty() && !stdin_ready(IDLE_WAIT_MS) {
-                    self.idle = true;
+                if may_wait && *stdin && !wait_for_stdin(!out.is_empty(), self.stop.as_deref()) {
+                    self.idle = !out.is_empty();
                     break;
                 }
                 let input = self.names.len() - 1;
@@ -275,46 +306,48 @@ impl Records {
         Ok(bytes)
     }
 
+    /// Open the next input; `false` when there is none.
+    fn open_next(&mut self) -> io::Result<bool> {
+        let Some(input) = self.inputs.next() else {
+            return Ok(false);
+        };
+        self.names.push(match &input {
+            Input::Stdin => "-".into(),
+            Input::Jsonl(p) | Input::TxtDir(p) => p.display().to_string(),
+        });
+        self.current = Some(match input {
+            Input::Stdin => Current::Lines {
+                reader: Box::new(BufReader::with_capacity(self.read_buffer, io::stdin())),
+                line: 0,
+                stdin: true,
+            },
+            Input::Jsonl(p) => {
+                let f = File::open(&p)
+                    .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", p.display())))?;
+                Current::Lines {
+                    reader: Box::new(BufReader::with_capacity(self.read_buffer, f)),
+                    line: 0,
+                    stdin: false,
+                }
+            }
+            Input::TxtDir(d) => Current::Txt {
+                files: txt_files(&d)
+                    .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", d.display())))?
+                    .into_iter(),
+            },
+        });
+        Ok(true)
+    }
+
     /// The next record, its bytes appended to `buf`; or an I/O error that
     /// stops the run (an unreadable file).
     pub fn next_record(&mut self, buf: &mut Vec<u8>) -> io::Result<Option<ReadRecord>> {
         loop {
             match &mut self.current {
                 None => {
-                    let Some(input) = self.inputs.next() else {
+                    if !self.open_next()? {
                         return Ok(None);
-                    };
-                    self.names.push(match &input {
-                        Input::Stdin => "-".into(),
-                        Input::Jsonl(p) | Input::TxtDir(p) => p.display().to_string(),
-                    });
-                    self.current = Some(match input {
-                        Input::Stdin => Current::Lines {
-                            reader: Box::new(BufReader::with_capacity(
-                                self.read_buffer,
-                                io::stdin(),
-                            )),
-                            line: 0,
-                            stdin: true,
-                        },
-                        Input::Jsonl(p) => {
-                            let f = File::open(&p).map_err(|e| {
-                                io::Error::new(e.kind(), format!("{}: {e}", p.display()))
-                            })?;
-                            Current::Lines {
-                                reader: Box::new(BufReader::with_capacity(self.read_buffer, f)),
-                                line: 0,
-                                stdin: false,
-                            }
-                        }
-                        Input::TxtDir(d) => Current::Txt {
-                            files: txt_files(&d)
-                                .map_err(|e| {
-                                    io::Error::new(e.kind(), format!("{}: {e}", d.display()))
-                                })?
-                                .into_iter(),
-                        },
-                    });
+                    }
                 }
                 Some(Current::Lines { reader, line, .. }) => {
                     *line += 1;

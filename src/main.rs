@@ -357,13 +357,12 @@ fn score(a: ScoreArgs, classify: bool) -> Result<u8> {
         .map(|s| Input::from_arg(s).with_context(|| format!("input {s}")))
         .collect::<Result<Vec<_>>>()?;
     let total: Option<u64> = inputs.iter().map(Input::size).sum();
-    let mut records = Records::new(inputs, a.max_article_bytes);
-
     let interrupted = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         signal_hook::flag::register(sig, Arc::clone(&interrupted))
             .context("installing signal handler")?;
     }
+    let mut records = Records::new(inputs, a.max_article_bytes).stop_on(Arc::clone(&interrupted));
     let mut out = Output::new(a.output.as_deref())?;
     let mut errors: Box<dyn Write> = match &a.errors {
         Some(p) => Box::new(BufWriter::new(

@@ -385,6 +385,42 @@ fn a_paused_input_stream_gets_its_output_before_it_ends() {
 }
 
 #[test]
+fn a_signal_ends_a_run_that_waits_for_input() {
+    use std::io::BufRead;
+    let article = std::fs::read(common::fixture("seed_article.jsonl")).unwrap();
+    let mut child = spawn(&["score", "-q"]);
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(&article).unwrap();
+    stdin.flush().unwrap();
+    // Once output comes, the run is waiting for more input, signal handler installed.
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    assert!(first.contains("seed-2025-05-17"), "{first}");
+    let pid = child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap()
+        .success());
+    // Standard input is still open: only the signal can end the run.
+    let mut status = None;
+    for _ in 0..1200 {
+        status = child.try_wait().unwrap();
+        if status.is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let Some(status) = status else {
+        child.kill().unwrap();
+        panic!("still waiting for input after the signal");
+    };
+    assert_eq!(status.code(), Some(130));
+    drop(stdin);
+}
+
+#[test]
 fn output_to_a_pipe_is_written_in_place() {
     use std::os::unix::fs::FileTypeExt;
     // A FIFO stands in for `-o /dev/null`: renaming over it would make it a regular file.
