@@ -420,24 +420,18 @@ mod tests {
         Ok(1)
     }
 
-    /// Run `echo` over `lines`: (summary, output, errors).
-    fn echo_run(lines: &[String], opts: RunOptions) -> (Summary, String, String) {
+    /// Run `f` over `lines`: (summary, output, errors).
+    fn run_lines<F>(lines: &[String], opts: RunOptions, f: F) -> (Summary, String, String)
+    where
+        F: Fn(&RawRecord<'_>, &mut Scratch, &mut Vec<u8>) -> Result<usize, RecordError> + Sync,
+    {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("in.jsonl");
         std::fs::write(&path, lines.concat()).unwrap();
         let mut records = Records::new(vec![crate::input::Input::Jsonl(path)], 1 << 20);
         let (mut out, mut errors) = (Vec::new(), Vec::new());
         let stop = AtomicBool::new(false);
-        let summary = run(
-            &mut records,
-            echo,
-            &mut out,
-            &mut errors,
-            opts,
-            &stop,
-            |_| {},
-        )
-        .unwrap();
+        let summary = run(&mut records, f, &mut out, &mut errors, opts, &stop, |_| {}).unwrap();
         let text = |b: Vec<u8>| String::from_utf8(b).unwrap();
         (summary, text(out), text(errors))
     }
@@ -460,7 +454,7 @@ mod tests {
             batch_records: 97,
             ..RunOptions::default()
         };
-        let (summary, out, errors) = echo_run(&lines, opts);
+        let (summary, out, errors) = run_lines(&lines, opts, echo);
         let want: String = lines
             .iter()
             .filter(|l| l.starts_with('r'))
@@ -495,7 +489,7 @@ mod tests {
             fail_fast: true,
             ..RunOptions::default()
         };
-        let (summary, out, errors) = echo_run(&lines, opts);
+        let (summary, out, errors) = run_lines(&lines, opts, echo);
         assert_eq!(out, lines[..2_000].concat());
         assert_eq!(errors.lines().count(), 1);
         assert!(errors.contains("x2000"), "{errors}");
@@ -523,27 +517,13 @@ mod tests {
             assert!(rec.bytes != Ok(b"r700"), "boom");
             echo(rec, s, out)
         }
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("in.jsonl");
-        let lines: String = (0..2_000).map(|i| format!("r{i}\n")).collect();
-        std::fs::write(&path, lines).unwrap();
-        let mut records = Records::new(vec![crate::input::Input::Jsonl(path)], 1 << 20);
+        let lines: Vec<String> = (0..2_000).map(|i| format!("r{i}\n")).collect();
         let opts = RunOptions {
             threads: 2,
             batch_records: 50,
             ..RunOptions::default()
         };
-        let (mut out, mut errors) = (Vec::new(), Vec::new());
-        let stop = AtomicBool::new(false);
-        let _ = run(
-            &mut records,
-            boom,
-            &mut out,
-            &mut errors,
-            opts,
-            &stop,
-            |_| {},
-        );
+        run_lines(&lines, opts, boom);
     }
 
     /// Takes at most three bytes a call, from the first non-empty buffer only.
